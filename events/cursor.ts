@@ -1,0 +1,184 @@
+/**
+ * Reads the log forward from a position, one poll at a time: the single reading path behind
+ * `read`, `replay$`, `follow$` and `verify`. Takes no lock and never writes.
+ *
+ * Invariant: a record is delivered at most once and in seq order; a torn tail in the newest
+ * segment is left unconsumed (it may be a write in progress) until a newer segment exists.
+ */
+import { HEADER_SIZE, decodePayload, hashFrame, type RecordPayload } from './format.js';
+import { nodeFs, type LogFs } from './logFs.js';
+import { scanFrames } from './scan.js';
+import { fileSource, listSegments, readHeader, type SegmentRef } from './segments.js';
+import type { Envelope, StoredEvent } from './types.js';
+import { upcast } from './upcast.js';
+
+export interface LogProblem {
+  segment: string;
+  offset: number;
+  bytes: number;
+  reason: string;
+  /** `torn`: an incomplete record at the end of the newest segment (the next writer repairs it). */
+  kind: 'corrupt' | 'torn';
+}
+
+export interface CursorOptions {
+  fromSeq?: number;
+  /** Check the SHA-256 chain between adjacent records (what `verify` does). */
+  chain?: boolean;
+  fs?: LogFs;
+  onProblem?: (p: LogProblem) => void;
+  onRecord?: (r: { segment: string; offset: number; frameBytes: number; payload: RecordPayload }) => void;
+}
+
+export class LogCursor {
+  private readonly fs: LogFs;
+  private readonly fromSeq: number;
+  private segment: SegmentRef | null = null;
+  private offset = 0;
+  private expectSeq: number | null = null;
+  private prevHash: Buffer | null = null;
+  /** True while the last thing read was a valid record, so a chain mismatch means tampering. */
+  private adjacent = false;
+  private pendingTail: LogProblem | null = null;
+  /** The last record's bytes; hashed only when asked, so plain replay pays no SHA-256 per record. */
+  private lastFrame: Buffer | null = null;
+
+  constructor(private readonly dir: string, private readonly opts: CursorOptions = {}) {
+    this.fs = opts.fs ?? nodeFs;
+    this.fromSeq = Math.max(1, opts.fromSeq ?? 1);
+  }
+
+  /** The seq of the last event read, or 0. */
+  get lastSeq(): number { return this.expectSeq === null ? 0 : this.expectSeq - 1; }
+
+  /** SHA-256 of the last record read (the log's head when fully read), hex; null before any record. */
+  get head(): string | null { return this.lastFrame ? hashFrame(this.lastFrame).toString('hex') : null; }
+
+  /** The torn tail seen at the end of the newest segment by the last poll, if any. */
+  get tail(): LogProblem | null { return this.pendingTail; }
+
+  /**
+   * Reads the complete records available now and returns their events with seq ≥ fromSeq; stops
+   * after the record that brings the count to `max`, so a caller can take a long log in chunks.
+   */
+  poll(max = Infinity): StoredEvent[] {
+    const out: StoredEvent[] = [];
+    const segments = listSegments(this.fs, this.dir);
+    if (segments.length === 0) return out;
+    if (this.segment === null) {
+      const start = [...segments].reverse().find((s) => s.baseSeq <= this.fromSeq) ?? segments[0];
+      this.enter(start);
+    }
+    for (;;) {
+      const cur = this.segment!;
+      const exists = segments.some((s) => s.name === cur.name);
+      if (!this.readSegment(cur, out, exists, max)) break;
+      const next = segments.find((s) => s.baseSeq > cur.baseSeq);
+      if (!next) break;
+      if (this.pendingTail) {
+        this.report({ ...this.pendingTail, kind: 'corrupt', reason: `${this.pendingTail.reason} (segment is sealed)` });
+        this.pendingTail = null;
+      }
+      this.enter(next);
+    }
+    return out;
+  }
+
+  private enter(seg: SegmentRef): void {
+    this.segment = seg;
+    this.offset = 0;
+    this.pendingTail = null;
+  }
+
+  private report(p: LogProblem): void {
+    this.adjacent = false;
+    this.opts.onProblem?.(p);
+  }
+
+  /** Returns false when it stopped early because `out` reached `max`. */
+  private readSegment(seg: SegmentRef, out: StoredEvent[], exists: boolean, max: number): boolean {
+    if (!exists) {
+      this.report({ segment: seg.name, offset: this.offset, bytes: 0, reason: 'segment vanished while reading', kind: 'corrupt' });
+      return true;
+    }
+    let fd: number;
+    try {
+      fd = this.fs.openSync(seg.path, 'r');
+    } catch (err) {
+      this.report({ segment: seg.name, offset: 0, bytes: 0, reason: `cannot open segment: ${(err as Error).message}`, kind: 'corrupt' });
+      return true;
+    }
+    try {
+      const src = fileSource(this.fs, fd);
+      if (this.offset === 0) {
+        if (!this.checkHeader(seg, src)) return true;
+        this.offset = HEADER_SIZE;
+      }
+      this.pendingTail = null;
+      for (const item of scanFrames(src, this.offset)) {
+        if (item.kind === 'tail') {
+          this.pendingTail = { segment: seg.name, offset: item.offset, bytes: item.bytes, reason: item.reason, kind: 'torn' };
+          return true;
+        }
+        if (item.kind === 'skip') {
+          this.report({ segment: seg.name, offset: item.offset, bytes: item.bytes, reason: item.reason, kind: 'corrupt' });
+        } else {
+          this.takeFrame(seg, item.offset, item.frame, out);
+        }
+        this.offset = item.offset + (item.kind === 'skip' ? item.bytes : item.frame.length);
+        if (out.length >= max) return false;
+      }
+      return true;
+    } finally {
+      this.fs.closeSync(fd);
+    }
+  }
+
+  private checkHeader(seg: SegmentRef, src: ReturnType<typeof fileSource>): boolean {
+    const h = readHeader(src);
+    if ('error' in h) {
+      this.report({ segment: seg.name, offset: 0, bytes: Math.min(src.size, HEADER_SIZE), reason: h.error, kind: 'corrupt' });
+      return src.size >= HEADER_SIZE;
+    }
+    if (h.baseSeq !== seg.baseSeq) {
+      this.report({ segment: seg.name, offset: 0, bytes: HEADER_SIZE, reason: `segment header says base seq ${h.baseSeq}`, kind: 'corrupt' });
+    } else if (this.opts.chain && this.prevHash && this.adjacent && !h.prevHash.equals(this.prevHash)) {
+      this.report({ segment: seg.name, offset: 0, bytes: HEADER_SIZE, reason: 'segment header does not chain to the previous segment', kind: 'corrupt' });
+    }
+    if (this.prevHash === null && this.opts.chain) this.prevHash = h.prevHash;
+    return true;
+  }
+
+  private takeFrame(seg: SegmentRef, offset: number, frame: Buffer, out: StoredEvent[]): void {
+    const p = decodePayload(frame.subarray(12));
+    if ('error' in p) {
+      this.report({ segment: seg.name, offset, bytes: frame.length, reason: p.error, kind: 'corrupt' });
+      return;
+    }
+    const count = p.events.length;
+    if (this.expectSeq !== null && p.seq !== this.expectSeq) {
+      if (p.seq < this.expectSeq) {
+        this.report({ segment: seg.name, offset, bytes: frame.length, reason: `seq ${p.seq} out of order (expected ${this.expectSeq})`, kind: 'corrupt' });
+        return;
+      }
+      this.report({ segment: seg.name, offset, bytes: 0, reason: `seq gap: events ${this.expectSeq}..${p.seq - 1} missing`, kind: 'corrupt' });
+    }
+    if (this.opts.chain && this.adjacent && this.prevHash && !p.prev.equals(this.prevHash)) {
+      this.report({ segment: seg.name, offset, bytes: frame.length, reason: `hash chain broken: record at seq ${p.seq} does not follow the record before it`, kind: 'corrupt' });
+    }
+    this.lastFrame = frame;
+    if (this.opts.chain) this.prevHash = hashFrame(frame);
+    this.adjacent = true;
+    this.expectSeq = p.seq + count;
+    this.opts.onRecord?.({ segment: seg.name, offset, frameBytes: frame.length, payload: p });
+    if (p.seq + count <= this.fromSeq) return;
+    for (let i = 0; i < count; i++) {
+      const seq = p.seq + i;
+      if (seq < this.fromSeq) continue;
+      const e = p.events[i];
+      const env: Envelope<string, Record<string, unknown>> = { seq, type: e.type, v: e.v, at: p.at, boot: p.boot, data: e.data };
+      if (e.attempt !== undefined) env.attempt = e.attempt;
+      out.push(upcast(env));
+    }
+  }
+}

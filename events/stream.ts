@@ -1,0 +1,68 @@
+/**
+ * rxjs views of the log: `replay$` (what is there now, then complete) and `follow$` (replay,
+ * then every record other processes append, across rotation, until unsubscribed).
+ * fs.watch is only a hint (it drops and duplicates events); a poll timer is the guarantee, and
+ * the cursor's position makes every delivery exactly-once whatever woke it.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { Observable } from 'rxjs';
+import { LogCursor, type CursorOptions } from './cursor.js';
+import type { StoredEvent } from './types.js';
+
+const CHUNK = 4096;
+
+export interface StreamOptions extends Pick<CursorOptions, 'fromSeq' | 'onProblem' | 'fs'> {
+  /** Poll interval of follow$ in ms; fs.watch usually wakes it sooner. */
+  pollMs?: number;
+}
+
+/** Emits chunks until the cursor is drained; yields to the event loop between chunks. */
+async function drain(cursor: LogCursor, emit: (e: StoredEvent) => void, closed: () => boolean): Promise<void> {
+  for (;;) {
+    const batch = cursor.poll(CHUNK);
+    for (const e of batch) {
+      if (closed()) return;
+      emit(e);
+    }
+    if (batch.length < CHUNK) return;
+    await yieldToLoop();
+  }
+}
+
+export function replay$(dir: string, opts: StreamOptions = {}): Observable<StoredEvent> {
+  return new Observable<StoredEvent>((sub) => {
+    const cursor = new LogCursor(dir, opts);
+    drain(cursor, (e) => sub.next(e), () => sub.closed).then(() => sub.complete(), (err) => sub.error(err));
+  });
+}
+
+export function follow$(dir: string, opts: StreamOptions = {}): Observable<StoredEvent> {
+  return new Observable<StoredEvent>((sub) => {
+    const cursor = new LogCursor(dir, opts);
+    let running = false;
+    let again = false;
+    let watcher: FSWatcher | null = null;
+    const wake = () => {
+      if (sub.closed) return;
+      if (running) { again = true; return; }
+      running = true;
+      drain(cursor, (e) => sub.next(e), () => sub.closed).then(
+        () => { running = false; if (again) { again = false; wake(); } },
+        (err) => sub.error(err),
+      );
+    };
+    try {
+      watcher = watch(dir, { persistent: false }, wake);
+      watcher.on('error', () => { watcher?.close(); watcher = null; });
+    } catch {
+      watcher = null; // no directory yet, or no inotify: the timer alone still delivers everything
+    }
+    const timer = setInterval(wake, opts.pollMs ?? 250);
+    wake();
+    return () => {
+      clearInterval(timer);
+      watcher?.close();
+    };
+  });
+}

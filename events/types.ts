@@ -1,0 +1,84 @@
+/**
+ * The event catalogue of DESIGN.md §2: one discriminated union, one schema version per type.
+ * Pure types and constants only; nothing here touches the file system.
+ */
+
+export type Slot = 'A' | 'B';
+
+export interface CheckResult { name: string; ok: boolean; ms: number; detail?: string }
+export interface ArtifactRecord { name: 'vmlinuz' | 'kubesolo-os.gz'; sha256: string; bytes: number }
+
+/** The payload of each event type, keyed by its type string (the names are the contract). */
+export interface EventDataByType {
+  UpdateChecked: { current: string; latest?: string; available: boolean; error?: string };
+  UpdateDeferred: { reason: string };
+  AttemptStarted: { fromVersion: string; fromSlot: Slot; toVersion: string; toSlot: Slot; source: string };
+  MetadataFetched: {
+    version: string; channel?: string; architecture?: string; minCompatibleVersion?: string;
+    artifacts: ArtifactRecord[]; signed: boolean;
+  };
+  DownloadStarted: { artifact: string; url: string; bytesExpected?: number; resumeFrom?: number };
+  DownloadProgress: { artifact: string; bytes: number };
+  ArtifactVerified: {
+    artifact: string; bytes: number; sha256: string;
+    authenticatedBy: 'metadata-signature' | 'artifact-signature' | 'none';
+  };
+  Staged: { slot: Slot; version: string; artifacts: ArtifactRecord[] };
+  Intent: { action: 'activate' | 'rollback' | 'mark-good'; slot: Slot };
+  Activated: { slot: Slot; previousSlot: Slot; recovered?: boolean };
+  BootObserved: {
+    slot: Slot | null; bootCounter: number | null; bootSuccess: number | null;
+    versions: Partial<Record<Slot, string>>; inferred?: boolean;
+  };
+  HealthcheckStarted: Record<string, never>;
+  HealthcheckPassed: { checks: CheckResult[]; markedGood: boolean };
+  HealthcheckFailed: { checks: CheckResult[]; consecutiveFailures: number };
+  RolledBack: { by: 'manual' | 'bootloader' | 'auto'; reason: string; fromSlot: Slot; toSlot: Slot };
+  AttemptFailed: { step: string; error: string; gate?: string };
+  IntentAbandoned: { action: 'activate' | 'rollback' | 'mark-good'; slot: Slot };
+  LogRepaired: { segment: string; droppedBytes: number; reason: string; quarantined: string };
+  Migrated: { state: Record<string, unknown>; activeSlot: Slot | null };
+  OperatorNote: { text: string };
+}
+
+export type EventType = keyof EventDataByType;
+
+/** The current schema version of every known type. Bump one and add an upcaster when a payload changes shape. */
+export const CURRENT_VERSION: { readonly [T in EventType]: number } = {
+  UpdateChecked: 1, UpdateDeferred: 1, AttemptStarted: 1, MetadataFetched: 1, DownloadStarted: 1,
+  DownloadProgress: 1, ArtifactVerified: 1, Staged: 1, Intent: 1, Activated: 1, BootObserved: 1,
+  HealthcheckStarted: 1, HealthcheckPassed: 1, HealthcheckFailed: 1, RolledBack: 1, AttemptFailed: 1,
+  IntentAbandoned: 1, LogRepaired: 1, Migrated: 1, OperatorNote: 1,
+};
+
+export const EVENT_TYPES = Object.keys(CURRENT_VERSION) as EventType[];
+
+export function isKnownType(type: string): type is EventType {
+  return Object.prototype.hasOwnProperty.call(CURRENT_VERSION, type);
+}
+
+/** What the log stores and replays for every event (DESIGN.md §2). `at` is epoch milliseconds. */
+export interface Envelope<T extends string = string, D = unknown> {
+  seq: number;
+  type: T;
+  v: number;
+  at: number;
+  boot: string;
+  attempt?: string;
+  data: D;
+}
+
+/** A known event in its current shape. */
+export type AgentEvent = { [T in EventType]: Envelope<T, EventDataByType[T]> }[EventType];
+
+/** An event this version does not understand (a future type or a newer `v`): carried through untouched. */
+export type ForeignEvent = Envelope<string, Record<string, unknown>> & { foreign: true };
+
+export type StoredEvent = AgentEvent | ForeignEvent;
+
+/** What a caller hands to `append`: the log adds seq, v, at and boot. */
+export type NewEvent = { [T in EventType]: { type: T; data: EventDataByType[T]; attempt?: string } }[EventType];
+
+export function isForeign(e: StoredEvent): e is ForeignEvent {
+  return (e as ForeignEvent).foreign === true;
+}

@@ -1,0 +1,254 @@
+/**
+ * The single appender of a log directory. Opening recovers the tail of the newest segment;
+ * appending is one positional write of one frame and one fdatasync. Callers must hold the lock.
+ *
+ * Invariant: only the newest segment is ever written; every older one is sealed by the header of
+ * its successor (base seq, previous hash).
+ * Crash case: any I/O error stops this writer for good (fsyncgate: a retried fsync can succeed
+ * without the data on disk), and the next writer's recovery decides what survived.
+ */
+import { join } from 'node:path';
+import {
+  DEFAULT_SEGMENT_BYTES, FRAME_OVERHEAD, HEADER_SIZE, MAX_PAYLOAD, ZERO_HASH, decodePayload, encodeFrame, encodeHeader,
+  encodePayload, hashFrame, segmentName,
+} from './format.js';
+import { crashPoint } from './crashPoint.js';
+import { LogError } from './errors.js';
+import { nodeFs, type LogFs } from './logFs.js';
+import { quarantineTail, reconcilePending, type Repair, type TornTail } from './repair.js';
+import { scanFrames, type ByteSource } from './scan.js';
+import { fileSource, listSegments, readHeader, type SegmentRef } from './segments.js';
+import { CURRENT_VERSION, isKnownType, type NewEvent } from './types.js';
+
+export interface WriterOptions {
+  clock: () => number;
+  bootId: string;
+  fs?: LogFs;
+  segmentBytes?: number;
+  /** Called before every append; throws to refuse it (the lock's owner check). */
+  guard?: () => void;
+}
+
+export interface AppendResult { firstSeq: number; lastSeq: number }
+
+interface TailState { nextSeq: number; lastHash: Buffer }
+
+export class LogWriter {
+  private fd = -1;
+  private segment!: SegmentRef;
+  private size = 0;
+  private nextSeq = 1;
+  private lastHash: Buffer = ZERO_HASH;
+  private failure: LogError | null = null;
+  private readonly fs: LogFs;
+  private readonly segmentBytes: number;
+
+  private constructor(private readonly dir: string, private readonly opts: WriterOptions) {
+    this.fs = opts.fs ?? nodeFs;
+    this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+  }
+
+  /** Opens `dir` for appending: removes rotation leftovers, repairs a torn tail, records each repair. */
+  static open(dir: string, opts: WriterOptions): LogWriter {
+    const w = new LogWriter(dir, opts);
+    try {
+      w.recover();
+    } catch (err) {
+      w.closeFd();
+      throw err instanceof LogError ? err : new LogError('LOG_IO', `cannot open the log in ${dir}: ${(err as Error).message}`, { cause: err });
+    }
+    return w;
+  }
+
+  get lastSeq(): number { return this.nextSeq - 1; }
+  get head(): string { return this.lastHash.toString('hex'); }
+
+  /** Appends events as one record: all or none survive a crash. Returns only after fdatasync. */
+  append(events: NewEvent[]): AppendResult {
+    if (this.failure) throw this.failure;
+    if (this.fd < 0) throw new LogError('LOG_CLOSED', 'the log is closed');
+    if (events.length === 0) throw new LogError('BAD_EVENT', 'append needs at least one event');
+    for (const e of events) {
+      if (!isKnownType(e.type)) throw new LogError('BAD_EVENT', `unknown event type ${JSON.stringify(e.type)}`);
+    }
+    this.opts.guard?.();
+    const payload = encodePayload({
+      seq: this.nextSeq, prev: this.lastHash, at: this.opts.clock(), boot: this.opts.bootId,
+      events: events.map((e) => ({ type: e.type, v: CURRENT_VERSION[e.type], attempt: e.attempt, data: e.data as Record<string, unknown> })),
+    });
+    if (payload.length > MAX_PAYLOAD) {
+      throw new LogError('RECORD_TOO_LARGE', `record of ${payload.length} bytes exceeds the ${MAX_PAYLOAD}-byte cap`);
+    }
+    const frame = encodeFrame(payload);
+    if (this.size > HEADER_SIZE && this.size + frame.length > this.segmentBytes) this.rotate();
+    this.writeAt(frame, this.size);
+    crashPoint('log.after-write');
+    this.sync('fdatasync', () => this.fs.fdatasyncSync(this.fd));
+    crashPoint('log.after-sync');
+    const firstSeq = this.nextSeq;
+    this.size += frame.length;
+    this.lastHash = hashFrame(frame);
+    this.nextSeq += events.length;
+    return { firstSeq, lastSeq: this.nextSeq - 1 };
+  }
+
+  close(): void {
+    this.closeFd();
+  }
+
+  private closeFd(): void {
+    if (this.fd >= 0) {
+      try { this.fs.closeSync(this.fd); } catch { /* closing cannot lose acknowledged data: it was synced */ }
+      this.fd = -1;
+    }
+  }
+
+  private fail(what: string, err: unknown): never {
+    this.failure = new LogError('LOG_IO', `${what} failed on ${join(this.dir, this.segment.name)}: ${(err as Error).message}`, { cause: err });
+    this.closeFd();
+    throw this.failure;
+  }
+
+  private sync(what: string, op: () => void): void {
+    try { op(); } catch (err) { this.fail(what, err); }
+  }
+
+  private writeAt(buf: Buffer, position: number): void {
+    let done = 0;
+    try {
+      while (done < buf.length) {
+        const n = this.fs.writeSync(this.fd, buf, done, buf.length - done, position + done);
+        if (n <= 0) throw new Error('short write');
+        done += n;
+      }
+    } catch (err) {
+      // Leave no partial frame behind if we can; either way this writer stops.
+      try { this.fs.ftruncateSync(this.fd, position); } catch { /* recovery truncates it next time */ }
+      this.fail('write', err);
+    }
+  }
+
+  private fsyncDir(path: string): void {
+    const fd = this.fs.openSync(path, 'r');
+    try { this.fs.fsyncSync(fd); } finally { this.fs.closeSync(fd); }
+  }
+
+  private recover(): void {
+    this.fs.mkdirSync(join(this.dir, 'quarantine'), { recursive: true });
+    for (const name of this.fs.readdirSync(this.dir)) {
+      if (name.endsWith('.seg.tmp')) this.fs.unlinkSync(join(this.dir, name));
+    }
+    const segments = listSegments(this.fs, this.dir);
+    const repairs: Repair[] = [];
+    if (segments.length === 0) {
+      this.createSegment({ nextSeq: 1, lastHash: ZERO_HASH });
+    } else {
+      this.adoptLast(segments, repairs);
+    }
+    const pending = reconcilePending(this.fs, this.dir, this.segment, repairs);
+    for (const r of [...repairs, ...pending]) {
+      this.append([{ type: 'LogRepaired', data: r.event }]);
+      r.commit();
+    }
+  }
+
+  /** Opens the newest segment for appending, after cutting a torn tail off it. */
+  private adoptLast(segments: SegmentRef[], repairs: Repair[]): void {
+    const last = segments[segments.length - 1];
+    const fd = this.fs.openSync(last.path, 'r+');
+    const src = fileSource(this.fs, fd);
+    const header = readHeader(src);
+    const found = lastFrameOf(src);
+    if (found.tail) {
+      repairs.push(quarantineTail(this.fs, this.dir, last, { fd, ...found.tail }, this.opts.clock()));
+    }
+    if ('error' in header) {
+      // Never append to a segment whose header we cannot trust: seal it as it is, start a new one.
+      this.fs.closeSync(fd);
+      const state = found.state ?? this.tailStateBefore(segments, segments.length - 1);
+      if (state.nextSeq === last.baseSeq) {
+        // Nothing of ours in it: move the whole file aside so the new segment can take its name.
+        repairs.push(quarantineTail(this.fs, this.dir, last, { fd: null, offset: 0, bytes: src.size, reason: header.error }, this.opts.clock()));
+      }
+      this.createSegment(state);
+      return;
+    }
+    this.fd = fd;
+    this.segment = last;
+    this.size = found.tail ? found.tail.offset : src.size;
+    const state = found.state ?? { nextSeq: header.baseSeq, lastHash: header.prevHash };
+    this.nextSeq = state.nextSeq;
+    this.lastHash = state.lastHash;
+  }
+
+  private tailStateBefore(segments: SegmentRef[], index: number): TailState {
+    for (let i = index - 1; i >= 0; i--) {
+      const fd = this.fs.openSync(segments[i].path, 'r');
+      try {
+        const found = lastFrameOf(fileSource(this.fs, fd));
+        if (found.state) return found.state;
+      } finally {
+        this.fs.closeSync(fd);
+      }
+    }
+    return { nextSeq: segments[index].baseSeq, lastHash: ZERO_HASH };
+  }
+
+  /** Starts a segment: header to a tmp file, fsync, rename, fsync the directory. */
+  private createSegment(state: TailState): void {
+    const seg: SegmentRef = { name: segmentName(state.nextSeq), baseSeq: state.nextSeq, path: join(this.dir, segmentName(state.nextSeq)) };
+    const tmp = `${seg.path}.tmp`;
+    const fd = this.fs.openSync(tmp, 'w');
+    try {
+      const header = encodeHeader({ baseSeq: state.nextSeq, prevHash: state.lastHash });
+      this.fs.writeSync(fd, header, 0, header.length, 0);
+      this.fs.fsyncSync(fd);
+    } finally {
+      this.fs.closeSync(fd);
+    }
+    crashPoint('log.rotate.after-tmp');
+    this.fs.renameSync(tmp, seg.path);
+    crashPoint('log.rotate.after-rename');
+    this.fsyncDir(this.dir);
+    this.closeFd();
+    this.fd = this.fs.openSync(seg.path, 'r+');
+    this.segment = seg;
+    this.size = HEADER_SIZE;
+    this.nextSeq = state.nextSeq;
+    this.lastHash = state.lastHash;
+  }
+
+  private rotate(): void {
+    try {
+      this.createSegment({ nextSeq: this.nextSeq, lastHash: this.lastHash });
+    } catch (err) {
+      this.fail('segment rotation', err);
+    }
+  }
+}
+
+/** Scans a segment for its last decodable record and the torn tail after it, if any. */
+function lastFrameOf(src: ByteSource): { state: TailState | null; tail: TornTail | null } {
+  if (src.size < HEADER_SIZE) {
+    return { state: null, tail: src.size > 0 ? { offset: 0, bytes: src.size, reason: 'truncated segment header' } : null };
+  }
+  let last: Buffer | null = null;
+  let tail: TornTail | null = null;
+  for (const item of scanFrames(src, HEADER_SIZE)) {
+    if (item.kind === 'frame') last = item.frame;
+    else if (item.kind === 'tail') tail = { offset: item.offset, bytes: item.bytes, reason: item.reason };
+  }
+  let state = last ? stateAfter(last) : null;
+  if (last && !state) {
+    // Rare: the last CRC-valid record is not one of ours; fall back to the last one that is.
+    for (const item of scanFrames(src, HEADER_SIZE)) {
+      if (item.kind === 'frame') state = stateAfter(item.frame) ?? state;
+    }
+  }
+  return { state, tail };
+}
+
+function stateAfter(frame: Buffer): TailState | null {
+  const p = decodePayload(frame.subarray(FRAME_OVERHEAD));
+  return 'error' in p ? null : { nextSeq: p.seq + p.events.length, lastHash: hashFrame(frame) };
+}

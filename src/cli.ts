@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+/**
+ * argv → command. The only place that sets the process's exit code or prints an error.
+ * Errors: one line on stderr, `kubesolo-update: <command>: <what failed>: <why>`; a stack
+ * trace only with --debug; with --json also {"error":{"code","message"}} on stdout.
+ */
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import type { CliContext, Command, OptionSpec } from './commands/command.js';
+import { events } from './commands/events.js';
+import { note } from './commands/note.js';
+import { verify } from './commands/verify.js';
+import { AgentError, EXIT, codeOf, exitCodeOf, usage } from './errors.js';
+import { resolvePaths } from './paths.js';
+
+const PROG = 'kubesolo-update';
+const COMMANDS: Command[] = [note, events, verify];
+
+const GLOBAL: OptionSpec = {
+  'data-dir': { type: 'string' },
+  root: { type: 'string' },
+  state: { type: 'string' },
+  conf: { type: 'string' },
+  grubenv: { type: 'string' },
+  json: { type: 'boolean' },
+  debug: { type: 'boolean' },
+  wait: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return String(pkg.version);
+}
+
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `${PROG} — event-sourced A/B OS update agent for KubeSolo OS
+
+Usage: ${PROG} [global flags] <command> [flags]     (flags may also follow the command)
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Global flags:
+  --data-dir DIR  event log and state (default /var/lib/kubesolo/update)
+  --root DIR      re-root every default path into DIR (a sandbox: DIR/var/lib/kubesolo/update, …)
+  --state PATH    state.json (default <data-dir>/state.json)
+  --conf PATH     update.conf (default /etc/kubesolo/update.conf)
+  --grubenv PATH  GRUB environment block (default /boot/grub/grubenv)
+  --wait SECONDS  writers wait this long for another writer's lock (default 0: fail at once, exit 75)
+  --json          machine-readable output on stdout
+  --debug         stack traces with errors
+  -h, --help      this text; '${PROG} <command> --help' for one command
+
+Exit codes: 0 ok · 1 failed · 2 usage or configuration error · 3 refused ·
+            74 I/O error on the log · 75 busy (another writer holds the lock, or it was lost)
+
+Try it in a sandbox:
+  ${PROG} --root /tmp/ks note "first note"
+  ${PROG} --root /tmp/ks events`;
+}
+
+function commandHelp(c: Command): string {
+  return `Usage: ${PROG} [global flags] ${c.usage}\n\n${c.help}\n\nGlobal flags: see '${PROG} --help'.`;
+}
+
+function parseWait(raw: unknown): number {
+  if (raw === undefined) return 0;
+  const s = Number(raw);
+  if (!Number.isFinite(s) || s < 0) throw usage(`--wait takes seconds (0 or more), not ${JSON.stringify(raw)}`);
+  return Math.round(s * 1000);
+}
+
+function allOptions(): OptionSpec {
+  const all: OptionSpec = { ...GLOBAL };
+  for (const c of COMMANDS) Object.assign(all, c.options);
+  return all;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const debug = argv.includes('--debug');
+  let commandName = '';
+  const fail = (err: unknown): number => {
+    const code = codeOf(err);
+    const message = err instanceof Error ? err.message : String(err);
+    const where = commandName ? `${PROG}: ${commandName}: ` : `${PROG}: `;
+    process.stderr.write(`${where}${code === 'INTERNAL' ? `internal error (please report): ${message}` : message}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+    return exitCodeOf(err);
+  };
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options: allOptions(), allowPositionals: true, strict: true });
+    } catch (err) {
+      throw usage(`${(err as Error).message.replace(/\. To specify a positional.*$/s, '')}; see '${PROG} --help'`);
+    }
+    const { values, positionals } = parsed;
+    const [name, ...rest] = positionals;
+    if (values.version) { process.stdout.write(`${version()}\n`); return EXIT.OK; }
+    if (!name) {
+      if (values.help) { process.stdout.write(`${mainHelp()}\n`); return EXIT.OK; }
+      throw usage(`no command given; see '${PROG} --help'`);
+    }
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) throw usage(`unknown command ${JSON.stringify(name)}; see '${PROG} --help'`);
+    commandName = command.name;
+    if (values.help) { process.stdout.write(`${commandHelp(command)}\n`); return EXIT.OK; }
+    for (const key of Object.keys(values)) {
+      if (!(key in GLOBAL) && !(key in command.options)) throw usage(`--${key} is not a flag of ${command.name}; see '${PROG} ${command.name} --help'`);
+    }
+    const ctx: CliContext = {
+      paths: resolvePaths({
+        root: values.root as string | undefined, dataDir: values['data-dir'] as string | undefined,
+        state: values.state as string | undefined, conf: values.conf as string | undefined, grubenv: values.grubenv as string | undefined,
+      }),
+      json, debug,
+      waitMs: parseWait(values.wait),
+      invocation: [PROG, ...argv].join(' '),
+      out: (text) => { process.stdout.write(`${text}\n`); },
+      warn: (text) => { process.stderr.write(`${PROG}: ${command.name}: ${text}\n`); },
+      die: (code, message) => {
+        process.stderr.write(`${PROG}: ${command.name}: ${message}\n`);
+        process.exit(code);
+      },
+    };
+    return await command.run({ values, positionals: rest }, ctx);
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+// A reader piped into `head` must end quietly, not with an EPIPE stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err) => {
+    process.stderr.write(`${PROG}: internal error (please report): ${(err as Error)?.message ?? err}\n`);
+    process.exitCode = EXIT.FAILED;
+  },
+);
+
+export { AgentError };

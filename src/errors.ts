@@ -1,0 +1,44 @@
+/**
+ * The agent's error vocabulary and the one table from error codes to exit codes (DESIGN.md §5).
+ * Imports nothing but the log's error class.
+ */
+import { LogError, type LogErrorCode } from '../events/errors.js';
+
+export type AgentErrorCode = 'USAGE' | 'FAILED' | 'REFUSED' | 'LOG_CORRUPT' | 'INTERNAL';
+export type ErrorCode = AgentErrorCode | LogErrorCode;
+
+export class AgentError extends Error {
+  constructor(readonly code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AgentError';
+  }
+}
+
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, REFUSED: 3, IO: 74, BUSY: 75 } as const;
+
+const EXIT_BY_CODE: Record<ErrorCode, number> = {
+  USAGE: EXIT.USAGE,
+  FAILED: EXIT.FAILED,
+  REFUSED: EXIT.REFUSED,
+  LOG_CORRUPT: EXIT.FAILED,
+  INTERNAL: EXIT.FAILED,
+  LOG_IO: EXIT.IO,
+  LOCK_HELD: EXIT.BUSY,
+  LOCK_LOST: EXIT.BUSY,
+  RECORD_TOO_LARGE: EXIT.USAGE,
+  BAD_EVENT: EXIT.FAILED,
+  LOG_CLOSED: EXIT.FAILED,
+};
+
+export function codeOf(err: unknown): ErrorCode {
+  if (err instanceof AgentError || err instanceof LogError) return err.code;
+  return 'INTERNAL';
+}
+
+export function exitCodeOf(err: unknown): number {
+  return EXIT_BY_CODE[codeOf(err)];
+}
+
+export function usage(message: string): AgentError {
+  return new AgentError('USAGE', message);
+}
