@@ -5,31 +5,31 @@
 import * as fs from 'node:fs';
 
 export interface LogFs {
-  openSync: typeof fs.openSync;
-  closeSync: typeof fs.closeSync;
-  readSync: typeof fs.readSync;
-  writeSync: (fd: number, buf: Buffer, offset: number, length: number, position: number) => number;
-  fdatasyncSync: typeof fs.fdatasyncSync;
-  fsyncSync: typeof fs.fsyncSync;
-  ftruncateSync: typeof fs.ftruncateSync;
-  fstatSync: (fd: number) => fs.Stats;
-  renameSync: typeof fs.renameSync;
-  unlinkSync: typeof fs.unlinkSync;
-  mkdirSync: typeof fs.mkdirSync;
-  readdirSync: (path: string) => string[];
+  openSync(path: string, flags: 'r' | 'r+' | 'w'): number;
+  closeSync(fd: number): void;
+  readSync(fd: number, buf: Buffer, offset: number, length: number, position: number): number;
+  writeSync(fd: number, buf: Buffer, offset: number, length: number, position: number): number;
+  fdatasyncSync(fd: number): void;
+  fsyncSync(fd: number): void;
+  ftruncateSync(fd: number, length: number): void;
+  fstatSync(fd: number): { size: number };
+  renameSync(from: string, to: string): void;
+  unlinkSync(path: string): void;
+  mkdirSync(path: string, opts: { recursive: true }): void;
+  readdirSync(path: string): string[];
 }
 
 export const nodeFs: LogFs = {
-  openSync: fs.openSync,
-  closeSync: fs.closeSync,
-  readSync: fs.readSync,
+  openSync: (path, flags) => fs.openSync(path, flags),
+  closeSync: (fd) => fs.closeSync(fd),
+  readSync: (fd, buf, offset, length, position) => fs.readSync(fd, buf, offset, length, position),
   writeSync: (fd, buf, offset, length, position) => fs.writeSync(fd, buf, offset, length, position),
-  fdatasyncSync: fs.fdatasyncSync,
-  fsyncSync: fs.fsyncSync,
-  ftruncateSync: fs.ftruncateSync,
+  fdatasyncSync: (fd) => fs.fdatasyncSync(fd),
+  fsyncSync: (fd) => fs.fsyncSync(fd),
+  ftruncateSync: (fd, length) => fs.ftruncateSync(fd, length),
   fstatSync: (fd) => fs.fstatSync(fd),
-  renameSync: fs.renameSync,
-  unlinkSync: fs.unlinkSync,
-  mkdirSync: fs.mkdirSync,
+  renameSync: (from, to) => fs.renameSync(from, to),
+  unlinkSync: (path) => fs.unlinkSync(path),
+  mkdirSync: (path, opts) => { fs.mkdirSync(path, opts); },
   readdirSync: (path) => fs.readdirSync(path),
 };

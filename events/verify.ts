@@ -3,7 +3,6 @@ import { LogCursor, type LogProblem } from './cursor.js';
 import type { LogFs } from './logFs.js';
 import { listSegments } from './segments.js';
 import { nodeFs } from './logFs.js';
-import { statSync } from 'node:fs';
 
 export interface VerifyReport {
   /** No corruption anywhere. A torn tail awaiting repair is reported in `tail` but is not corruption. */
@@ -25,13 +24,18 @@ export function verifyLog(dir: string, fs: LogFs = nodeFs): VerifyReport {
   let events = 0;
   for (let n = cursor.poll(65536).length; n > 0; n = cursor.poll(65536).length) events += n;
   const segments = listSegments(fs, dir);
-  const bytes = segments.reduce((sum, s) => sum + sizeOf(s.path), 0);
+  const bytes = segments.reduce((sum, s) => sum + sizeOf(fs, s.path), 0);
   return {
     ok: problems.length === 0, segments: segments.length, bytes, records, events,
     lastSeq: cursor.lastSeq, head: cursor.head, problems, tail: cursor.tail,
   };
 }
 
-function sizeOf(path: string): number {
-  try { return statSync(path).size; } catch { return 0; }
+function sizeOf(fs: LogFs, path: string): number {
+  try {
+    const fd = fs.openSync(path, 'r');
+    try { return fs.fstatSync(fd).size; } finally { fs.closeSync(fd); }
+  } catch {
+    return 0;
+  }
 }

@@ -159,19 +159,19 @@ export class LogWriter {
     const src = fileSource(this.fs, fd);
     const header = readHeader(src);
     const found = lastFrameOf(src);
-    if (found.tail) {
-      repairs.push(quarantineTail(this.fs, this.dir, last, { fd, ...found.tail }, this.opts.clock()));
-    }
     if ('error' in header) {
-      // Never append to a segment whose header we cannot trust: seal it as it is, start a new one.
+      // Never append to a segment whose header we cannot trust: leave it sealed as it is (readers
+      // report it), or move it aside when nothing of ours is in it, and start a new segment.
       this.fs.closeSync(fd);
       const state = found.state ?? this.tailStateBefore(segments, segments.length - 1);
-      if (state.nextSeq === last.baseSeq) {
-        // Nothing of ours in it: move the whole file aside so the new segment can take its name.
+      if (!found.state) {
         repairs.push(quarantineTail(this.fs, this.dir, last, { fd: null, offset: 0, bytes: src.size, reason: header.error }, this.opts.clock()));
       }
       this.createSegment(state);
       return;
+    }
+    if (found.tail) {
+      repairs.push(quarantineTail(this.fs, this.dir, last, { fd, ...found.tail }, this.opts.clock()));
     }
     this.fd = fd;
     this.segment = last;
