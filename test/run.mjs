@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const pattern = process.argv[2] ?? '\\.test\\.js$';
+const pattern = `${process.argv[2] ?? ''}.*\\.test\\.js$`;
 const child = spawn(process.execPath, [join(root, 'node_modules/uvu/bin.js'), 'dist/test', pattern], {
   cwd: root, stdio: ['ignore', 'pipe', 'inherit'],
 });
