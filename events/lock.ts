@@ -27,6 +27,8 @@ export interface LockOptions {
   bootId: string;
   /** Called once if the lock is lost while held; appending has already been stopped. */
   onCompromised: (err: LogError) => void;
+  /** Heartbeat staleness in ms (default STALE_MS; the heartbeat runs at a sixth of it, at least every second). */
+  staleMs?: number;
 }
 
 export interface HeldLock {
@@ -97,9 +99,9 @@ function claim(lockPath: string, seen: LockOwner | null): boolean {
   return true;
 }
 
-function isStale(lockPath: string): boolean {
+function isStale(lockPath: string, staleMs: number): boolean {
   try {
-    return nodeFs.statSync(lockPath).mtimeMs < systemClock() - STALE_MS;
+    return nodeFs.statSync(lockPath).mtimeMs < systemClock() - staleMs;
   } catch {
     return false;
   }
@@ -136,12 +138,13 @@ export async function acquireLock(dataDir: string, opts: LockOptions): Promise<H
       nodeFs.rmSync(p, { recursive: true, force: true });
     },
   };
+  const staleMs = opts.staleMs ?? STALE_MS;
   let lost = false;
   const deadline = systemClock() + (opts.waitMs ?? 0);
   for (;;) {
     try {
       const release = await lockfile.lock(dataDir, {
-        lockfilePath: path, realpath: false, stale: STALE_MS, update: UPDATE_MS, retries: 0, fs: lockFs,
+        lockfilePath: path, realpath: false, stale: staleMs, update: Math.max(1000, Math.min(UPDATE_MS, staleMs / 6)), retries: 0, fs: lockFs,
         onCompromised: (err) => {
           lost = true;
           opts.onCompromised(new LogError('LOCK_LOST', `lost the log lock ${path}: ${err.message}`, { cause: err }));
@@ -166,7 +169,7 @@ export async function acquireLock(dataDir: string, opts: LockOptions): Promise<H
       }
     }
     const holder = readOwner(path);
-    if (takeoverReason(holder, { bootId: opts.bootId, pidNs: owner.pidNs }) || isStale(path)) {
+    if (takeoverReason(holder, { bootId: opts.bootId, pidNs: owner.pidNs }) || isStale(path, staleMs)) {
       if (claim(path, holder)) continue;
     }
     const left = deadline - systemClock();

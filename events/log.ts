@@ -28,6 +28,8 @@ export interface OpenOptions {
   command?: string;
   segmentBytes?: number;
   fs?: LogFs;
+  /** Lock heartbeat staleness in ms (tests shorten it). */
+  lockStaleMs?: number;
   /** Called once if the lock is lost while open; appends already fail with LOCK_LOST. */
   onLockLost?: (err: LogError) => void;
   /** Corruption found while reading (readers are lenient: they skip it and go on). */
@@ -51,7 +53,7 @@ export class EventLog {
     let writer: LogWriter;
     let lostEarly: LogError | null = null;
     const lock = await acquireLock(dataDir, {
-      waitMs: opts.waitMs, command: opts.command, bootId: kernelBoot,
+      waitMs: opts.waitMs, command: opts.command, bootId: kernelBoot, staleMs: opts.lockStaleMs,
       onCompromised: (err) => {
         lostEarly = err;
         opts.onLockLost?.(err);

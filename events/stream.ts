@@ -15,6 +15,8 @@ const CHUNK = 4096;
 export interface StreamOptions extends Pick<CursorOptions, 'fromSeq' | 'onProblem' | 'fs'> {
   /** Poll interval of follow$ in ms; fs.watch usually wakes it sooner. */
   pollMs?: number;
+  /** Use fs.watch as a wake-up hint (default true); polling alone must deliver the same events. */
+  watch?: boolean;
 }
 
 /** Emits chunks until the cursor is drained; yields to the event loop between chunks. */
@@ -53,8 +55,11 @@ export function follow$(dir: string, opts: StreamOptions = {}): Observable<Store
       );
     };
     try {
-      watcher = watch(dir, { persistent: false }, wake);
-      watcher.on('error', () => { watcher?.close(); watcher = null; });
+      if (opts.watch !== false) {
+        const w = watch(dir, { persistent: false }, wake);
+        w.on('error', () => { w.close(); watcher = null; });
+        watcher = w;
+      }
     } catch {
       watcher = null; // no directory yet, or no inotify: the timer alone still delivers everything
     }
