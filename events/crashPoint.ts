@@ -7,8 +7,11 @@ const spec = process.env.KUBESOLO_UPDATE_CRASH ?? '';
 const [target, nth] = spec.split(':');
 let passes = 0;
 
-export function crashPoint(name: string): void {
+/** `beforeDeath` runs just before the kill: e.g. a half-written frame, as a power cut leaves one. */
+export function crashPoint(name: string, beforeDeath?: () => void): void {
   if (!spec || name !== target) return;
   passes++;
-  if (passes === Number(nth || '1')) process.kill(process.pid, 'SIGKILL');
+  if (passes !== Number(nth || '1')) return;
+  beforeDeath?.();
+  process.kill(process.pid, 'SIGKILL');
 }

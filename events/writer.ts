@@ -81,6 +81,7 @@ export class LogWriter {
     }
     const frame = encodeFrame(payload);
     if (this.size > HEADER_SIZE && this.size + frame.length > this.segmentBytes) this.rotate();
+    crashPoint('log.torn-write', () => this.fs.writeSync(this.fd, frame, 0, frame.length >> 1, this.size));
     this.writeAt(frame, this.size);
     crashPoint('log.after-write');
     this.sync('fdatasync', () => this.fs.fdatasyncSync(this.fd));

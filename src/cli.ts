@@ -97,7 +97,8 @@ export async function main(argv: string[]): Promise<number> {
     try {
       parsed = parseArgs({ args: argv, options: allOptions(), allowPositionals: true, strict: true });
     } catch (err) {
-      throw usage(`${(err as Error).message.replace(/\. To specify a positional.*$/s, '')}; see '${PROG} --help'`);
+      // Node's parser explains itself over several lines; an operator needs the first.
+      throw usage(`${(err as Error).message.split('\n')[0].replace(/\. To specify .*$/, '').replace(/\.$/, '')}; see '${PROG} --help'`);
     }
     const { values, positionals } = parsed;
     const [name, ...rest] = positionals;
