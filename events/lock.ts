@@ -99,6 +99,16 @@ function claim(lockPath: string, seen: LockOwner | null): boolean {
   return true;
 }
 
+/** The holder writes its owner file just after mkdir: give it a moment before calling it unknown. */
+async function ownerOnceWritten(lockPath: string): Promise<LockOwner | null> {
+  for (let i = 0; i < 5; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    const owner = readOwner(lockPath);
+    if (owner || !nodeFs.existsSync(lockPath)) return owner;
+  }
+  return null;
+}
+
 function isStale(lockPath: string, staleMs: number): boolean {
   try {
     return nodeFs.statSync(lockPath).mtimeMs < systemClock() - staleMs;
@@ -140,6 +150,7 @@ export async function acquireLock(dataDir: string, opts: LockOptions): Promise<H
   };
   const staleMs = opts.staleMs ?? STALE_MS;
   let lost = false;
+  let freedWhileLooking = 0;
   const deadline = systemClock() + (opts.waitMs ?? 0);
   for (;;) {
     try {
@@ -172,8 +183,14 @@ export async function acquireLock(dataDir: string, opts: LockOptions): Promise<H
     if (takeoverReason(holder, { bootId: opts.bootId, pidNs: owner.pidNs }) || isStale(path, staleMs)) {
       if (claim(path, holder)) continue;
     }
+    // Released while we looked: it is free, take it (bounded, so a flapping lock cannot spin us).
+    if (!nodeFs.existsSync(path) && freedWhileLooking++ < 5) continue;
     const left = deadline - systemClock();
-    if (left <= 0) throw new LockHeldError(holder, path);
+    if (left <= 0) {
+      const known = holder ?? (await ownerOnceWritten(path));
+      if (!known && !nodeFs.existsSync(path) && freedWhileLooking++ < 5) continue;
+      throw new LockHeldError(known, path);
+    }
     await new Promise((r) => setTimeout(r, Math.min(left, 50 + Math.random() * 150)));
   }
 }
