@@ -5,12 +5,12 @@
  * Invariant: a record is delivered at most once and in seq order; a torn tail in the newest
  * segment is left unconsumed (it may be a write in progress) until a newer segment exists.
  */
-import { HEADER_SIZE, decodePayload, hashFrame, type RecordPayload } from './format.js';
+import { FRAME_OVERHEAD, HEADER_SIZE, decodePayload, framePrevIs, hashFrame, type RecordPayload } from './format.js';
 import { nodeFs, type LogFs } from './logFs.js';
-import { scanFrames } from './scan.js';
+import { FrameScanner, frameOf } from './scan.js';
 import { fileSource, listSegments, readHeader, type SegmentRef } from './segments.js';
 import type { Envelope, StoredEvent } from './types.js';
-import { upcast } from './upcast.js';
+import { CURRENT, upcast } from './upcast.js';
 
 export interface LogProblem {
   segment: string;
@@ -41,7 +41,7 @@ export class LogCursor {
   private adjacent = false;
   private pendingTail: LogProblem | null = null;
   /** The last record's bytes; hashed only when asked, so plain replay pays no SHA-256 per record. */
-  private lastFrame: Buffer | null = null;
+  private lastFrame: { buf: Buffer; at: number; bytes: number } | null = null;
 
   constructor(private readonly dir: string, private readonly opts: CursorOptions = {}) {
     this.fs = opts.fs ?? nodeFs;
@@ -52,7 +52,7 @@ export class LogCursor {
   get lastSeq(): number { return this.expectSeq === null ? 0 : this.expectSeq - 1; }
 
   /** SHA-256 of the last record read (the log's head when fully read), hex; null before any record. */
-  get head(): string | null { return this.lastFrame ? hashFrame(this.lastFrame).toString('hex') : null; }
+  get head(): string | null { return this.lastFrame ? hashFrame(frameOf(this.lastFrame)).toString('hex') : null; }
 
   /** The torn tail seen at the end of the newest segment by the last poll, if any. */
   get tail(): LogProblem | null { return this.pendingTail; }
@@ -115,7 +115,8 @@ export class LogCursor {
         this.offset = HEADER_SIZE;
       }
       this.pendingTail = null;
-      for (const item of scanFrames(src, this.offset)) {
+      const scanner = new FrameScanner(src, this.offset);
+      for (let item = scanner.next(); item; item = scanner.next()) {
         if (item.kind === 'tail') {
           this.pendingTail = { segment: seg.name, offset: item.offset, bytes: item.bytes, reason: item.reason, kind: 'torn' };
           return true;
@@ -123,9 +124,9 @@ export class LogCursor {
         if (item.kind === 'skip') {
           this.report({ segment: seg.name, offset: item.offset, bytes: item.bytes, reason: item.reason, kind: 'corrupt' });
         } else {
-          this.takeFrame(seg, item.offset, item.frame, out);
+          this.takeFrame(seg, item, out);
         }
-        this.offset = item.offset + (item.kind === 'skip' ? item.bytes : item.frame.length);
+        this.offset = item.offset + item.bytes;
         if (out.length >= max) return false;
       }
       return true;
@@ -149,36 +150,39 @@ export class LogCursor {
     return true;
   }
 
-  private takeFrame(seg: SegmentRef, offset: number, frame: Buffer, out: StoredEvent[]): void {
-    const p = decodePayload(frame.subarray(12));
+  private takeFrame(seg: SegmentRef, item: { offset: number; bytes: number; buf: Buffer; at: number }, out: StoredEvent[]): void {
+    const { offset, bytes } = item;
+    const p = decodePayload(item.buf, item.at + FRAME_OVERHEAD, item.at + bytes);
     if ('error' in p) {
-      this.report({ segment: seg.name, offset, bytes: frame.length, reason: p.error, kind: 'corrupt' });
+      this.report({ segment: seg.name, offset, bytes, reason: p.error, kind: 'corrupt' });
       return;
     }
     const count = p.events.length;
     if (this.expectSeq !== null && p.seq !== this.expectSeq) {
       if (p.seq < this.expectSeq) {
-        this.report({ segment: seg.name, offset, bytes: frame.length, reason: `seq ${p.seq} out of order (expected ${this.expectSeq})`, kind: 'corrupt' });
+        this.report({ segment: seg.name, offset, bytes, reason: `seq ${p.seq} out of order (expected ${this.expectSeq})`, kind: 'corrupt' });
         return;
       }
       this.report({ segment: seg.name, offset, bytes: 0, reason: `seq gap: events ${this.expectSeq}..${p.seq - 1} missing`, kind: 'corrupt' });
     }
-    if (this.opts.chain && this.adjacent && this.prevHash && !p.prev.equals(this.prevHash)) {
-      this.report({ segment: seg.name, offset, bytes: frame.length, reason: `hash chain broken: record at seq ${p.seq} does not follow the record before it`, kind: 'corrupt' });
+    if (this.opts.chain && this.adjacent && this.prevHash && !framePrevIs(item.buf, item.at, this.prevHash)) {
+      this.report({ segment: seg.name, offset, bytes, reason: `hash chain broken: record at seq ${p.seq} does not follow the record before it`, kind: 'corrupt' });
     }
-    this.lastFrame = frame;
-    if (this.opts.chain) this.prevHash = hashFrame(frame);
+    this.lastFrame = item;
+    if (this.opts.chain) this.prevHash = hashFrame(frameOf(item));
     this.adjacent = true;
     this.expectSeq = p.seq + count;
-    this.opts.onRecord?.({ segment: seg.name, offset, frameBytes: frame.length, payload: p });
+    this.opts.onRecord?.({ segment: seg.name, offset, frameBytes: bytes, payload: p });
     if (p.seq + count <= this.fromSeq) return;
     for (let i = 0; i < count; i++) {
       const seq = p.seq + i;
       if (seq < this.fromSeq) continue;
-      const e = p.events[i];
-      const env: Envelope<string, Record<string, unknown>> = { seq, type: e.type, v: e.v, at: p.at, boot: p.boot, data: e.data };
-      if (e.attempt !== undefined) env.attempt = e.attempt;
-      out.push(upcast(env));
+      // The decoded map becomes the envelope: no second object per event on the replay path.
+      const env = p.events[i] as unknown as Envelope<string, Record<string, unknown>>;
+      env.seq = seq;
+      env.at = p.at;
+      env.boot = p.boot;
+      out.push(CURRENT.get(env.type) === env.v ? (env as StoredEvent) : upcast(env));
     }
   }
 }

@@ -12,7 +12,8 @@ export const FORMAT_VERSION = 1;
 export const HEADER_SIZE = 64;
 /** 0xC1 is the one byte MessagePack never uses as a type, so the marker rarely occurs inside payloads. */
 export const FRAME_MARKER = Buffer.from([0xc1, 0x4b, 0x53, 0x55]);
-export const FRAME_OVERHEAD = 12;
+/** marker, CRC, length, previous record's hash: everything before the payload. */
+export const FRAME_OVERHEAD = 44;
 /** Largest payload a reader will allocate for; anything claiming more is damage, not data. */
 export const MAX_PAYLOAD = 1024 * 1024;
 export const HASH_SIZE = 32;
@@ -64,7 +65,6 @@ export function decodeHeader(b: Buffer): SegmentHeader | { error: string } {
 /** A record's payload as stored: one append = one record = one or more events. */
 export interface RecordPayload {
   seq: number;
-  prev: Buffer;
   at: number;
   boot: string;
   events: Array<{ type: string; v: number; attempt?: string; data: Record<string, unknown> }>;
@@ -80,45 +80,57 @@ export function encodePayload(p: RecordPayload): Buffer {
   return Buffer.from(packr.pack(p));
 }
 
-/** Builds a whole frame: marker, length, CRC-32 over length and payload, payload. */
-export function encodeFrame(payload: Buffer): Buffer {
+/**
+ * Builds a whole frame: marker, CRC-32, payload length, SHA-256 of the previous frame, payload.
+ * The hash is raw bytes outside the payload so that replay never decodes it; only verify reads it.
+ */
+export function encodeFrame(payload: Buffer, prev: Buffer): Buffer {
   const frame = Buffer.allocUnsafe(FRAME_OVERHEAD + payload.length);
   FRAME_MARKER.copy(frame, 0);
-  frame.writeUInt32LE(payload.length, 4);
+  frame.writeUInt32LE(payload.length, 8);
+  prev.copy(frame, 12, 0, HASH_SIZE);
   payload.copy(frame, FRAME_OVERHEAD);
-  frame.writeUInt32LE(frameCrc(frame, payload.length), 8);
+  frame.writeUInt32LE(frameCrc(frame, 0, payload.length), 4);
   return frame;
 }
 
-/** CRC-32 of a frame's length field and payload, where `frame` starts at the marker. */
-export function frameCrc(frame: Buffer, payloadLength: number, at = 0): number {
-  const withLength = crc32(frame.subarray(at + 4, at + 8));
-  return crc32(frame.subarray(at + FRAME_OVERHEAD, at + FRAME_OVERHEAD + payloadLength), withLength);
+/** Whether the frame at `at` in `buf` names `hash` as its predecessor. */
+export function framePrevIs(buf: Buffer, at: number, hash: Buffer): boolean {
+  return buf.compare(hash, 0, HASH_SIZE, at + 12, at + 12 + HASH_SIZE) === 0;
+}
+
+/**
+ * CRC-32 of the frame at `at` in `buf`, over length, previous hash and payload. The CRC sits
+ * before them so that what it covers is one contiguous range: one native call per record.
+ */
+export function frameCrc(buf: Buffer, at: number, payloadLength: number): number {
+  return crc32(buf.subarray(at + 8, at + FRAME_OVERHEAD + payloadLength));
 }
 
 export function hashFrame(frame: Buffer): Buffer {
   return createHash('sha256').update(frame).digest();
 }
 
+/** A MessagePack map as msgpackr returns it (arrays, binaries and prototype tricks are not). */
 function isPlainMap(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && !Buffer.isBuffer(x) && !(x instanceof Uint8Array);
+  return typeof x === 'object' && x !== null && x.constructor === Object;
 }
 
 /**
  * Decodes and shape-checks a payload whose CRC already matched. Never throws: a payload that is
  * not a record of ours comes back as `{ error }` with a fixed reason.
  */
-export function decodePayload(payload: Buffer): RecordPayload | { error: string } {
+export function decodePayload(buf: Buffer, start = 0, end = buf.length): RecordPayload | { error: string } {
   let p: unknown;
   try {
-    p = packr.unpack(payload);
+    // start/end rather than a subarray: msgpackr caches its DataView on the buffer it is given.
+    p = packr.unpack(buf, { start, end });
   } catch {
     return { error: 'undecodable payload' };
   }
   if (!isPlainMap(p)) return { error: 'payload is not a map' };
-  const { seq, prev, at, boot, events } = p;
+  const { seq, at, boot, events } = p;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return { error: 'bad seq in payload' };
-  if (!(prev instanceof Uint8Array) || prev.length !== HASH_SIZE) return { error: 'bad prev hash in payload' };
   if (typeof at !== 'number' || !Number.isFinite(at)) return { error: 'bad time in payload' };
   if (typeof boot !== 'string') return { error: 'bad boot id in payload' };
   if (!Array.isArray(events) || events.length === 0) return { error: 'bad event list in payload' };
@@ -129,5 +141,5 @@ export function decodePayload(payload: Buffer): RecordPayload | { error: string 
       return { error: 'bad event in payload' };
     }
   }
-  return { seq, prev: Buffer.from(prev), at, boot, events: events as RecordPayload['events'] };
+  return { seq, at, boot, events: events as RecordPayload['events'] };
 }

@@ -108,7 +108,7 @@ function repairsRecordedIn(fs: LogFs, seg: SegmentRef): Set<string> {
   try {
     for (const item of scanFrames(fileSource(fs, fd), HEADER_SIZE)) {
       if (item.kind !== 'frame') continue;
-      const p = decodePayload(item.frame.subarray(FRAME_OVERHEAD));
+      const p = decodePayload(item.buf, item.at + FRAME_OVERHEAD, item.at + item.bytes);
       if ('error' in p) continue;
       for (const e of p.events) {
         if (e.type === 'LogRepaired' && typeof e.data.quarantined === 'string') names.add(e.data.quarantined);

@@ -15,8 +15,8 @@ export interface ByteSource {
 }
 
 export type ScanItem =
-  /** A frame whose CRC matched; `frame` is a view valid until the scan advances. */
-  | { kind: 'frame'; offset: number; frame: Buffer; payloadLength: number }
+  /** A frame whose CRC matched: `buf[at, at + bytes)` holds it (no view is made per frame). */
+  | { kind: 'frame'; offset: number; bytes: number; buf: Buffer; at: number }
   /** Invalid bytes with a valid frame after them: corruption in the middle. */
   | { kind: 'skip'; offset: number; bytes: number; reason: string }
   /** Invalid bytes that run to the end: a torn tail (or, in a sealed segment, corruption). */
@@ -24,88 +24,117 @@ export type ScanItem =
 
 const WINDOW = 4 * 1024 * 1024;
 
+/** The bytes of a scanned frame, as a view. */
+export function frameOf(item: { buf: Buffer; at: number; bytes: number }): Buffer {
+  return item.buf.subarray(item.at, item.at + item.bytes);
+}
+
 export function bufferSource(buf: Buffer): ByteSource {
   return { size: buf.length, read: (offset, length) => buf.subarray(offset, offset + length) };
 }
 
-/** Caches one window of the source so that frames are sliced, not read one by one. */
+/** Caches one window of the source so that frames are checked in place, not read one by one. */
 class Windowed {
-  private buf: Buffer = Buffer.alloc(0);
-  private start = 0;
+  buf: Buffer = Buffer.alloc(0);
+  start = 0;
   constructor(private readonly src: ByteSource) {}
 
   get size(): number { return this.src.size; }
 
-  /** Exactly `len` bytes at `offset`, or fewer when the source ends first. */
-  view(offset: number, len: number): Buffer {
+  /**
+   * Makes `[offset, offset + len)` available in `buf` (fewer bytes when the source ends first);
+   * returns how many are.
+   */
+  ensure(offset: number, len: number): number {
     const end = Math.min(offset + len, this.src.size);
     if (offset < this.start || end > this.start + this.buf.length) {
       const want = Math.min(Math.max(len, WINDOW), this.src.size - offset);
       this.buf = this.src.read(offset, want);
       this.start = offset;
     }
-    return this.buf.subarray(offset - this.start, end - this.start);
+    return Math.max(0, Math.min(end, this.start + this.buf.length) - offset);
   }
 
   /** The offset of the next frame marker at or after `from`, or -1. */
   nextMarker(from: number): number {
     for (let at = from; at < this.src.size; ) {
-      const chunk = this.view(at, WINDOW);
-      if (chunk.length === 0) return -1;
-      const i = chunk.indexOf(FRAME_MARKER);
+      const got = this.ensure(at, WINDOW);
+      if (got === 0) return -1;
+      const rel = at - this.start;
+      const i = this.buf.subarray(rel, rel + got).indexOf(FRAME_MARKER);
       if (i >= 0) return at + i;
-      if (at + chunk.length >= this.src.size) return -1;
-      at += Math.max(1, chunk.length - (FRAME_MARKER.length - 1));
+      if (at + got >= this.src.size) return -1;
+      at += Math.max(1, got - (FRAME_MARKER.length - 1));
     }
     return -1;
   }
 }
 
-type Check = { ok: true; payloadLength: number } | { ok: false; reason: string; crcBytes: number };
+const MARKER = FRAME_MARKER.readUInt32LE(0);
 
-function checkFrameAt(w: Windowed, offset: number): Check {
-  const head = w.view(offset, FRAME_OVERHEAD);
-  if (head.length < FRAME_OVERHEAD) return { ok: false, reason: 'truncated frame header', crcBytes: 0 };
-  if (!head.subarray(0, 4).equals(FRAME_MARKER)) return { ok: false, reason: 'bad sync marker', crcBytes: 0 };
-  const length = head.readUInt32LE(4);
-  if (length === 0 || length > MAX_PAYLOAD) return { ok: false, reason: 'bad record length', crcBytes: 0 };
-  if (offset + FRAME_OVERHEAD + length > w.size) return { ok: false, reason: 'record runs past end of segment', crcBytes: 0 };
-  const frame = w.view(offset, FRAME_OVERHEAD + length);
-  if (frame.readUInt32LE(8) !== frameCrc(frame, length)) return { ok: false, reason: 'checksum mismatch', crcBytes: length };
-  return { ok: true, payloadLength: length };
+// checkFrameAt returns a payload length (> 0) for a valid frame, else minus an index into this.
+const REASONS = ['', 'truncated frame header', 'bad sync marker', 'bad record length', 'record runs past end of segment', 'checksum mismatch'];
+const CHECKSUM_MISMATCH = -5;
+
+function checkFrameAt(w: Windowed, offset: number): number {
+  if (w.ensure(offset, FRAME_OVERHEAD) < FRAME_OVERHEAD) return -1;
+  let rel = offset - w.start;
+  if (w.buf.readUInt32LE(rel) !== MARKER) return -2;
+  const length = w.buf.readUInt32LE(rel + 8);
+  if (length === 0 || length > MAX_PAYLOAD) return -3;
+  if (offset + FRAME_OVERHEAD + length > w.size) return -4;
+  if (w.ensure(offset, FRAME_OVERHEAD + length) < FRAME_OVERHEAD + length) return -4;
+  rel = offset - w.start;
+  if (w.buf.readUInt32LE(rel + 4) !== frameCrc(w.buf, rel, length)) return CHECKSUM_MISMATCH;
+  return length;
 }
 
 /**
- * Scans frames from `start` (a frame boundary) to the end of `src`. After an invalid frame it
- * resyncs at the next marker that starts a CRC-valid frame.
+ * Scans frames from `start` (a frame boundary) to the end of `src`, one item per `next()`. After
+ * an invalid frame it resyncs at the next marker that starts a CRC-valid frame. (A plain iterator,
+ * not a generator: replay calls `next` once per record.)
  */
-export function* scanFrames(src: ByteSource, start: number): Generator<ScanItem> {
-  const w = new Windowed(src);
+export class FrameScanner {
+  private readonly w: Windowed;
+  private at: number;
+  private done = false;
   // Forged markers each cost one CRC; the budget keeps the whole scan linear in the file size.
-  let budget = Math.max(64 * 1024 * 1024, 4 * src.size);
-  let at = start;
-  while (at < w.size) {
+  private budget: number;
+
+  constructor(src: ByteSource, start: number) {
+    this.w = new Windowed(src);
+    this.at = start;
+    this.budget = Math.max(64 * 1024 * 1024, 4 * src.size);
+  }
+
+  next(): ScanItem | null {
+    const w = this.w;
+    const at = this.at;
+    if (this.done || at >= w.size) return null;
     const c = checkFrameAt(w, at);
-    if (c.ok) {
-      yield { kind: 'frame', offset: at, frame: w.view(at, FRAME_OVERHEAD + c.payloadLength), payloadLength: c.payloadLength };
-      at += FRAME_OVERHEAD + c.payloadLength;
-      continue;
+    if (c > 0) {
+      this.at = at + FRAME_OVERHEAD + c;
+      return { kind: 'frame', offset: at, bytes: FRAME_OVERHEAD + c, buf: w.buf, at: at - w.start };
     }
-    let next = -1;
+    const reason = REASONS[-c];
     for (let m = w.nextMarker(at + 1); m >= 0; m = w.nextMarker(m + 1)) {
       const cand = checkFrameAt(w, m);
-      if (cand.ok) { next = m; break; }
-      budget -= cand.crcBytes;
-      if (budget < 0) {
-        yield { kind: 'tail', offset: at, bytes: w.size - at, reason: `${c.reason} (resync gave up)` };
-        return;
+      if (cand > 0) {
+        this.at = m;
+        return { kind: 'skip', offset: at, bytes: m - at, reason };
+      }
+      if (cand === CHECKSUM_MISMATCH) this.budget -= w.buf.readUInt32LE(m - w.start + 8);
+      if (this.budget < 0) {
+        this.done = true;
+        return { kind: 'tail', offset: at, bytes: w.size - at, reason: `${reason} (resync gave up)` };
       }
     }
-    if (next < 0) {
-      yield { kind: 'tail', offset: at, bytes: w.size - at, reason: c.reason };
-      return;
-    }
-    yield { kind: 'skip', offset: at, bytes: next - at, reason: c.reason };
-    at = next;
+    this.done = true;
+    return { kind: 'tail', offset: at, bytes: w.size - at, reason };
   }
+}
+
+export function* scanFrames(src: ByteSource, start: number): Generator<ScanItem> {
+  const s = new FrameScanner(src, start);
+  for (let item = s.next(); item; item = s.next()) yield item;
 }

@@ -16,7 +16,7 @@ import { crashPoint } from './crashPoint.js';
 import { LogError } from './errors.js';
 import { nodeFs, type LogFs } from './logFs.js';
 import { quarantineTail, reconcilePending, type Repair, type TornTail } from './repair.js';
-import { scanFrames, type ByteSource } from './scan.js';
+import { frameOf, scanFrames, type ByteSource } from './scan.js';
 import { fileSource, listSegments, readHeader, type SegmentRef } from './segments.js';
 import { CURRENT_VERSION, isKnownType, type NewEvent } from './types.js';
 
@@ -73,13 +73,13 @@ export class LogWriter {
     }
     this.opts.guard?.();
     const payload = encodePayload({
-      seq: this.nextSeq, prev: this.lastHash, at: this.opts.clock(), boot: this.opts.bootId,
+      seq: this.nextSeq, at: this.opts.clock(), boot: this.opts.bootId,
       events: events.map((e) => ({ type: e.type, v: CURRENT_VERSION[e.type], attempt: e.attempt, data: e.data as Record<string, unknown> })),
     });
     if (payload.length > MAX_PAYLOAD) {
       throw new LogError('RECORD_TOO_LARGE', `record of ${payload.length} bytes exceeds the ${MAX_PAYLOAD}-byte cap`);
     }
-    const frame = encodeFrame(payload);
+    const frame = encodeFrame(payload, this.lastHash);
     if (this.size > HEADER_SIZE && this.size + frame.length > this.segmentBytes) this.rotate();
     crashPoint('log.torn-write', () => this.fs.writeSync(this.fd, frame, 0, frame.length >> 1, this.size));
     this.writeAt(frame, this.size);
@@ -236,20 +236,20 @@ function lastFrameOf(src: ByteSource): { state: TailState | null; tail: TornTail
   let last: Buffer | null = null;
   let tail: TornTail | null = null;
   for (const item of scanFrames(src, HEADER_SIZE)) {
-    if (item.kind === 'frame') last = item.frame;
+    if (item.kind === 'frame') last = frameOf(item);
     else if (item.kind === 'tail') tail = { offset: item.offset, bytes: item.bytes, reason: item.reason };
   }
   let state = last ? stateAfter(last) : null;
   if (last && !state) {
     // Rare: the last CRC-valid record is not one of ours; fall back to the last one that is.
     for (const item of scanFrames(src, HEADER_SIZE)) {
-      if (item.kind === 'frame') state = stateAfter(item.frame) ?? state;
+      if (item.kind === 'frame') state = stateAfter(frameOf(item)) ?? state;
     }
   }
   return { state, tail };
 }
 
 function stateAfter(frame: Buffer): TailState | null {
-  const p = decodePayload(frame.subarray(FRAME_OVERHEAD));
+  const p = decodePayload(frame, FRAME_OVERHEAD);
   return 'error' in p ? null : { nextSeq: p.seq + p.events.length, lastHash: hashFrame(frame) };
 }

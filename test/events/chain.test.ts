@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LogCursor } from '../../events/cursor.js';
-import { frameCrc } from '../../events/format.js';
+import { FRAME_OVERHEAD, frameCrc } from '../../events/format.js';
 import { listSegments } from '../../events/segments.js';
 import { verifyLog } from '../../events/verify.js';
 import { buildLog } from '../helpers/fixture.js';
@@ -31,7 +31,7 @@ test('one payload byte edited and its CRC fixed up: readers cannot tell, verify 
   const text = bytes.indexOf('note 3', r.offset);
   assert.ok(text > r.offset && text < r.offset + r.frameBytes);
   bytes[text + 5] = '9'.charCodeAt(0);
-  bytes.writeUInt32LE(frameCrc(bytes, r.frameBytes - 12, r.offset), r.offset + 8);
+  bytes.writeUInt32LE(frameCrc(bytes, r.offset, r.frameBytes - FRAME_OVERHEAD), r.offset + 4);
   const edited = new LogCursor(DIR, { fs }).poll().find((e) => e.seq === r.seq);
   assert.equal(edited?.data, { text: 'note 9 xxx' }, 'the CRC alone accepts the edit');
   const report = verifyLog(DIR, fs);

@@ -1,10 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  FRAME_OVERHEAD, HEADER_SIZE, MAX_PAYLOAD, ZERO_HASH, decodeHeader, decodePayload, encodeFrame, encodeHeader,
+  FRAME_OVERHEAD, HEADER_SIZE, MAX_PAYLOAD, decodeHeader, decodePayload, encodeFrame, encodeHeader,
   encodePayload, frameCrc, parseSegmentName, segmentName,
 } from '../../events/format.js';
 import { Packr } from 'msgpackr';
+import { crc32 } from 'node:zlib';
 
 test('segment names are the base seq in 20 digits and parse back', () => {
   assert.is(segmentName(1), '00000000000000000001.seg');
@@ -29,20 +30,23 @@ test('a header round-trips, and any flipped byte is refused with a reason', () =
   assert.equal(decodeHeader(h.subarray(0, 10)), { error: 'truncated segment header' });
 });
 
-test('a frame is marker, length, CRC over length and payload, payload', () => {
-  const payload = encodePayload({ seq: 1, prev: ZERO_HASH, at: 5, boot: 'b', events: [{ type: 'OperatorNote', v: 1, data: { text: 'hi' } }] });
-  const frame = encodeFrame(payload);
+test('a frame is marker, CRC, length, previous hash, payload; the CRC covers all after it', () => {
+  const payload = encodePayload({ seq: 1, at: 5, boot: 'b', events: [{ type: 'OperatorNote', v: 1, data: { text: 'hi' } }] });
+  const prev = Buffer.alloc(32, 0xab);
+  const frame = encodeFrame(payload, prev);
   assert.is(frame.length, FRAME_OVERHEAD + payload.length);
   assert.equal([...frame.subarray(0, 4)], [0xc1, 0x4b, 0x53, 0x55]);
-  assert.is(frame.readUInt32LE(4), payload.length);
-  assert.is(frame.readUInt32LE(8), frameCrc(frame, payload.length));
-  const back = decodePayload(frame.subarray(FRAME_OVERHEAD));
+  assert.is(frame.readUInt32LE(8), payload.length);
+  assert.ok(frame.subarray(12, 44).equals(prev));
+  assert.is(frame.readUInt32LE(4), crc32(frame.subarray(8)));
+  assert.is(frame.readUInt32LE(4), frameCrc(frame, 0, payload.length));
+  const back = decodePayload(frame, FRAME_OVERHEAD);
   assert.ok(!('error' in back));
   if (!('error' in back)) assert.equal(back.events, [{ type: 'OperatorNote', v: 1, data: { text: 'hi' } }]);
 });
 
 test('payloads are plain MessagePack maps any library can read (no msgpackr records)', () => {
-  const payload = encodePayload({ seq: 9, prev: ZERO_HASH, at: 5, boot: 'b', events: [{ type: 'OperatorNote', v: 1, data: { text: 'x', nothing: undefined } }] });
+  const payload = encodePayload({ seq: 9, at: 5, boot: 'b', events: [{ type: 'OperatorNote', v: 1, data: { text: 'x', nothing: undefined } }] });
   assert.is(payload[0] & 0xf0, 0x80, 'fixmap');
   const other = new Packr({ useRecords: false, mapsAsObjects: true }).unpack(payload);
   assert.is(other.seq, 9);
@@ -52,12 +56,12 @@ test('payloads are plain MessagePack maps any library can read (no msgpackr reco
 test('decodePayload names what is wrong instead of throwing', () => {
   const p = new Packr({ useRecords: false });
   const enc = (x: unknown) => Buffer.from(p.pack(x));
-  const ok = { seq: 1, prev: ZERO_HASH, at: 1, boot: 'b', events: [{ type: 'T', v: 1, data: {} }] };
+  const ok = { seq: 1, at: 1, boot: 'b', events: [{ type: 'T', v: 1, data: {} }] };
   assert.equal(decodePayload(Buffer.from([0x85, 0xa3])), { error: 'undecodable payload' });
   assert.ok('error' in decodePayload(Buffer.from([0xc1])), 'the never-used byte');
   assert.equal(decodePayload(enc([1, 2])), { error: 'payload is not a map' });
   assert.equal(decodePayload(enc({ ...ok, seq: 0 })), { error: 'bad seq in payload' });
-  assert.equal(decodePayload(enc({ ...ok, prev: Buffer.alloc(3) })), { error: 'bad prev hash in payload' });
+  assert.equal(decodePayload(enc({ ...ok, at: 'soon' })), { error: 'bad time in payload' });
   assert.equal(decodePayload(enc({ ...ok, events: [] })), { error: 'bad event list in payload' });
   assert.equal(decodePayload(enc({ ...ok, events: [{ type: 'T', v: 1, data: 5 }] })), { error: 'bad event in payload' });
   assert.equal(decodePayload(enc({ ...ok, events: [{ type: 'T', v: 0, data: {} }] })), { error: 'bad event in payload' });

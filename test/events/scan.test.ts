@@ -4,11 +4,11 @@ import { FRAME_MARKER, ZERO_HASH, encodeFrame, encodePayload } from '../../event
 import { bufferSource, scanFrames, type ScanItem } from '../../events/scan.js';
 
 function frame(i: number): Buffer {
-  return encodeFrame(encodePayload({ seq: i, prev: ZERO_HASH, at: i, boot: 'b', events: [{ type: 'OperatorNote', v: 1, data: { text: `n${i}` } }] }));
+  return encodeFrame(encodePayload({ seq: i, at: i, boot: 'b', events: [{ type: 'OperatorNote', v: 1, data: { text: `n${i}` } }] }), ZERO_HASH);
 }
 
 function scan(buf: Buffer): ScanItem[] {
-  return [...scanFrames(bufferSource(buf), 0)].map((it) => (it.kind === 'frame' ? { ...it, frame: Buffer.from(it.frame) } : it));
+  return [...scanFrames(bufferSource(buf), 0)];
 }
 
 const kinds = (items: ScanItem[]) => items.map((i) => i.kind);
@@ -43,7 +43,7 @@ test('a damaged frame with a valid one after it is skipped, naming the reason', 
 test('a length past the cap is refused before anything is allocated for it', () => {
   const a = frame(1);
   const bad = Buffer.from(frame(2));
-  bad.writeUInt32LE(0xffffffff, 4);
+  bad.writeUInt32LE(0xffffffff, 8);
   const items = scan(Buffer.concat([a, bad, frame(3)]));
   assert.equal(kinds(items), ['frame', 'skip', 'frame']);
   assert.is((items[1] as { reason: string }).reason, 'bad record length');
@@ -64,16 +64,16 @@ test('random bytes never throw and always account for every byte', () => {
     const buf = Buffer.alloc(len);
     for (let i = 0; i < len; i++) buf[i] = rnd() < 0.05 ? FRAME_MARKER[i % 4] : Math.floor(rnd() * 256);
     const items = scan(buf);
-    const covered = items.reduce((s, it) => s + (it.kind === 'frame' ? it.frame.length : it.bytes), 0);
+    const covered = items.reduce((s, it) => s + it.bytes, 0);
     assert.is(covered, len, `seed run ${n}`);
   }
 });
 
 test('forged markers claiming the largest length cannot make a scan hang', () => {
-  // 8 MiB of marker + 1 MiB length every 8 bytes: each candidate would cost a 1 MiB CRC without the budget.
-  const unit = Buffer.concat([FRAME_MARKER, Buffer.from([0x00, 0x00, 0x10, 0x00])]);
+  // 8 MiB of marker + any CRC + 1 MiB length every 12 bytes: each candidate would cost a 1 MiB CRC without the budget.
+  const unit = Buffer.concat([FRAME_MARKER, Buffer.from([1, 2, 3, 4]), Buffer.from([0x00, 0x00, 0x10, 0x00])]);
   const hostile = Buffer.alloc(8 * 1024 * 1024);
-  for (let i = 0; i < hostile.length; i += 8) unit.copy(hostile, i);
+  for (let i = 0; i + 12 <= hostile.length; i += 12) unit.copy(hostile, i);
   // The resync budget bounds the work; without it this test would not finish.
   assert.equal(kinds(scan(hostile)), ['tail']);
 });
