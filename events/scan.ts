@@ -22,6 +22,8 @@ export type ScanItem =
   /** Invalid bytes that run to the end: a torn tail (or, in a sealed segment, corruption). */
   | { kind: 'tail'; offset: number; bytes: number; reason: string };
 
+// Windows start small (a poll of a live log reads little) and double up to the maximum (a replay reads a lot).
+const FIRST_WINDOW = 64 * 1024;
 const WINDOW = 4 * 1024 * 1024;
 
 /** The bytes of a scanned frame, as a view. */
@@ -37,6 +39,7 @@ export function bufferSource(buf: Buffer): ByteSource {
 class Windowed {
   buf: Buffer = Buffer.alloc(0);
   start = 0;
+  private window = FIRST_WINDOW;
   constructor(private readonly src: ByteSource) {}
 
   get size(): number { return this.src.size; }
@@ -48,9 +51,10 @@ class Windowed {
   ensure(offset: number, len: number): number {
     const end = Math.min(offset + len, this.src.size);
     if (offset < this.start || end > this.start + this.buf.length) {
-      const want = Math.min(Math.max(len, WINDOW), this.src.size - offset);
+      const want = Math.min(Math.max(len, this.window), this.src.size - offset);
       this.buf = this.src.read(offset, want);
       this.start = offset;
+      this.window = Math.min(WINDOW, this.window * 2);
     }
     return Math.max(0, Math.min(end, this.start + this.buf.length) - offset);
   }
