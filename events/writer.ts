@@ -18,6 +18,7 @@ import { nodeFs, type LogFs } from './logFs.js';
 import { quarantineTail, reconcilePending, type Repair, type TornTail } from './repair.js';
 import { frameOf, scanFrames, type ByteSource } from './scan.js';
 import { fileSource, listSegments, readHeader, type SegmentRef } from './segments.js';
+import { recordSyncFailure, resyncAfterFailure } from './syncFailure.js';
 import { CURRENT_VERSION, isKnownType, type NewEvent } from './types.js';
 
 export interface WriterOptions {
@@ -107,6 +108,7 @@ export class LogWriter {
   private fail(what: string, err: unknown): never {
     this.failure = new LogError('LOG_IO', `${what} failed on ${join(this.dir, this.segment.name)}: ${(err as Error).message}`, { cause: err });
     this.closeFd();
+    recordSyncFailure(this.fs, this.dir, { segment: this.segment.name, durableSize: this.size });
     throw this.failure;
   }
 
@@ -139,6 +141,7 @@ export class LogWriter {
     for (const name of this.fs.readdirSync(this.dir)) {
       if (name.endsWith('.seg.tmp')) this.fs.unlinkSync(join(this.dir, name));
     }
+    const resynced = resyncAfterFailure(this.fs, this.dir);
     const segments = listSegments(this.fs, this.dir);
     const repairs: Repair[] = [];
     if (segments.length === 0) {
@@ -147,6 +150,12 @@ export class LogWriter {
       this.adoptLast(segments, repairs);
     }
     const pending = reconcilePending(this.fs, this.dir, this.segment, repairs);
+    if (resynced) {
+      pending.push({
+        event: { segment: resynced.segment, droppedBytes: 0, reason: `an earlier fsync failed; ${resynced.bytes} bytes after the last durable record were written again and synced`, quarantined: '' },
+        commit: () => {},
+      });
+    }
     for (const r of [...repairs, ...pending]) {
       this.append([{ type: 'LogRepaired', data: r.event }]);
       r.commit();
