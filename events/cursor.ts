@@ -10,6 +10,7 @@ import { nodeFs, type LogFs } from './logFs.js';
 import { FrameScanner, frameOf } from './scan.js';
 import { fileSource, listSegments, readHeader, type SegmentRef } from './segments.js';
 import type { Envelope, StoredEvent } from './types.js';
+import { openError } from './errors.js';
 import { CURRENT, upcast } from './upcast.js';
 
 export interface LogProblem {
@@ -40,6 +41,7 @@ export class LogCursor {
   /** True while the last thing read was a valid record, so a chain mismatch means tampering. */
   private adjacent = false;
   private pendingTail: LogProblem | null = null;
+  private readonly reported = new Set<string>();
   /** The last record's bytes; hashed only when asked, so plain replay pays no SHA-256 per record. */
   private lastFrame: { buf: Buffer; at: number; bytes: number } | null = null;
 
@@ -63,7 +65,12 @@ export class LogCursor {
    */
   poll(max = Infinity): StoredEvent[] {
     const out: StoredEvent[] = [];
-    const segments = listSegments(this.fs, this.dir);
+    let segments: SegmentRef[];
+    try {
+      segments = listSegments(this.fs, this.dir);
+    } catch (err) {
+      throw openError('cannot read the log in', this.dir, err, 'LOG_UNREADABLE');
+    }
     if (segments.length === 0) return out;
     if (this.segment === null) {
       const start = [...segments].reverse().find((s) => s.baseSeq <= this.fromSeq) ?? segments[0];
@@ -92,6 +99,10 @@ export class LogCursor {
 
   private report(p: LogProblem): void {
     this.adjacent = false;
+    // A follower polls the same unreadable spot again and again: say it once.
+    const key = `${p.segment}@${p.offset}:${p.reason}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
     this.opts.onProblem?.(p);
   }
 
@@ -109,30 +120,38 @@ export class LogCursor {
       return true;
     }
     try {
-      const src = fileSource(this.fs, fd);
-      if (this.offset === 0) {
-        if (!this.checkHeader(seg, src)) return true;
-        this.offset = HEADER_SIZE;
-      }
-      this.pendingTail = null;
-      const scanner = new FrameScanner(src, this.offset);
-      for (let item = scanner.next(); item; item = scanner.next()) {
-        if (item.kind === 'tail') {
-          this.pendingTail = { segment: seg.name, offset: item.offset, bytes: item.bytes, reason: item.reason, kind: 'torn' };
-          return true;
-        }
-        if (item.kind === 'skip') {
-          this.report({ segment: seg.name, offset: item.offset, bytes: item.bytes, reason: item.reason, kind: 'corrupt' });
-        } else {
-          this.takeFrame(seg, item, out);
-        }
-        this.offset = item.offset + item.bytes;
-        if (out.length >= max) return false;
-      }
+      return this.scanSegment(seg, fd, out, max);
+    } catch (err) {
+      // An unreadable segment (EIO, or not a file at all) is reported like damage; reading goes on.
+      this.report({ segment: seg.name, offset: this.offset, bytes: 0, reason: `cannot read segment: ${(err as Error).message}`, kind: 'corrupt' });
       return true;
     } finally {
       this.fs.closeSync(fd);
     }
+  }
+
+  private scanSegment(seg: SegmentRef, fd: number, out: StoredEvent[], max: number): boolean {
+    const src = fileSource(this.fs, fd);
+    if (this.offset === 0) {
+      if (!this.checkHeader(seg, src)) return true;
+      this.offset = HEADER_SIZE;
+    }
+    this.pendingTail = null;
+    const scanner = new FrameScanner(src, this.offset);
+    for (let item = scanner.next(); item; item = scanner.next()) {
+      if (item.kind === 'tail') {
+        this.pendingTail = { segment: seg.name, offset: item.offset, bytes: item.bytes, reason: item.reason, kind: 'torn' };
+        return true;
+      }
+      if (item.kind === 'skip') {
+        this.report({ segment: seg.name, offset: item.offset, bytes: item.bytes, reason: item.reason, kind: 'corrupt' });
+      } else {
+        this.takeFrame(seg, item, out);
+      }
+      this.offset = item.offset + item.bytes;
+      if (out.length >= max) return false;
+    }
+    return true;
   }
 
   private checkHeader(seg: SegmentRef, src: ReturnType<typeof fileSource>): boolean {

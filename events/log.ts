@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBootId } from './bootId.js';
 import { LogCursor, type LogProblem } from './cursor.js';
-import { LogError } from './errors.js';
+import { LogError, openError } from './errors.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import type { LogFs } from './logFs.js';
 import { follow$, replay$, type StreamOptions } from './stream.js';
@@ -49,7 +49,11 @@ export class EventLog {
   static async open(dataDir: string, opts: OpenOptions): Promise<EventLog> {
     if (!opts.writer) return new EventLog(dataDir, opts, null, null);
     const kernelBoot = readBootId() ?? 'unknown';
-    mkdirSync(dataDir, { recursive: true });
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (err) {
+      throw openError('cannot create the data directory', dataDir, err, 'LOG_IO');
+    }
     let writer: LogWriter;
     let lostEarly: LogError | null = null;
     const lock = await acquireLock(dataDir, {

@@ -33,3 +33,9 @@ export const nodeFs: LogFs = {
   mkdirSync: (path, opts) => { fs.mkdirSync(path, opts); },
   readdirSync: (path) => fs.readdirSync(path),
 };
+
+/** Makes a directory's entries durable (a created, renamed or removed file); fsync of the file alone does not. */
+export function fsyncDir(fs: LogFs, dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+}

@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import { FRAME_OVERHEAD, HEADER_SIZE, decodePayload } from './format.js';
 import { crashPoint } from './crashPoint.js';
-import type { LogFs } from './logFs.js';
+import { fsyncDir, type LogFs } from './logFs.js';
 import { scanFrames } from './scan.js';
 import { fileSource, type SegmentRef } from './segments.js';
 import type { EventDataByType } from './types.js';
@@ -28,11 +28,6 @@ export interface Repair {
 
 const PENDING = '.pending';
 const CHUNK = 1024 * 1024;
-
-function fsyncDir(fs: LogFs, path: string): void {
-  const fd = fs.openSync(path, 'r');
-  try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-}
 
 function finishRepair(fs: LogFs, qdir: string, name: string): () => void {
   return () => {

@@ -7,16 +7,11 @@
  * sync fails again and that writer stops too.
  */
 import { join } from 'node:path';
-import type { LogFs } from './logFs.js';
+import { fsyncDir, type LogFs } from './logFs.js';
 
 export const SYNC_FAILED = 'sync-failed.json';
 
 interface Marker { segment: string; durableSize: number }
-
-function fsyncDir(fs: LogFs, dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-}
 
 /** Best effort: the disk that just failed may refuse this too, and then the next writer cannot know. */
 export function recordSyncFailure(fs: LogFs, dir: string, m: Marker): void {

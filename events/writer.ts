@@ -7,14 +7,14 @@
  * Crash case: any I/O error stops this writer for good (fsyncgate: a retried fsync can succeed
  * without the data on disk), and the next writer's recovery decides what survived.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   DEFAULT_SEGMENT_BYTES, FRAME_OVERHEAD, HEADER_SIZE, MAX_PAYLOAD, ZERO_HASH, decodePayload, encodeFrame, encodeHeader,
   encodePayload, hashFrame, segmentName,
 } from './format.js';
 import { crashPoint } from './crashPoint.js';
-import { LogError } from './errors.js';
-import { nodeFs, type LogFs } from './logFs.js';
+import { LogError, openError } from './errors.js';
+import { fsyncDir, nodeFs, type LogFs } from './logFs.js';
 import { quarantineTail, reconcilePending, type Repair, type TornTail } from './repair.js';
 import { frameOf, scanFrames, type ByteSource } from './scan.js';
 import { fileSource, listSegments, readHeader, type SegmentRef } from './segments.js';
@@ -56,7 +56,7 @@ export class LogWriter {
       w.recover();
     } catch (err) {
       w.closeFd();
-      throw err instanceof LogError ? err : new LogError('LOG_IO', `cannot open the log in ${dir}: ${(err as Error).message}`, { cause: err });
+      throw openError('cannot open the log in', dir, err, 'LOG_IO');
     }
     return w;
   }
@@ -131,13 +131,14 @@ export class LogWriter {
     }
   }
 
-  private fsyncDir(path: string): void {
-    const fd = this.fs.openSync(path, 'r');
-    try { this.fs.fsyncSync(fd); } finally { this.fs.closeSync(fd); }
-  }
-
   private recover(): void {
+    const fresh = !this.exists(this.dir);
     this.fs.mkdirSync(join(this.dir, 'quarantine'), { recursive: true });
+    if (fresh) {
+      // A new log: its directory entries must survive a power cut too, not only its first segment.
+      fsyncDir(this.fs, this.dir);
+      fsyncDir(this.fs, dirname(this.dir));
+    }
     for (const name of this.fs.readdirSync(this.dir)) {
       if (name.endsWith('.seg.tmp')) this.fs.unlinkSync(join(this.dir, name));
     }
@@ -191,6 +192,10 @@ export class LogWriter {
     this.lastHash = state.lastHash;
   }
 
+  private exists(path: string): boolean {
+    try { this.fs.readdirSync(path); return true; } catch { return false; }
+  }
+
   private tailStateBefore(segments: SegmentRef[], index: number): TailState {
     for (let i = index - 1; i >= 0; i--) {
       const fd = this.fs.openSync(segments[i].path, 'r');
@@ -219,7 +224,7 @@ export class LogWriter {
     crashPoint('log.rotate.after-tmp');
     this.fs.renameSync(tmp, seg.path);
     crashPoint('log.rotate.after-rename');
-    this.fsyncDir(this.dir);
+    fsyncDir(this.fs, this.dir);
     this.closeFd();
     this.fd = this.fs.openSync(seg.path, 'r+');
     this.segment = seg;

@@ -28,6 +28,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   RECORD_TOO_LARGE: EXIT.USAGE,
   BAD_EVENT: EXIT.FAILED,
   LOG_CLOSED: EXIT.FAILED,
+  BAD_PATH: EXIT.USAGE,
+  LOG_UNREADABLE: EXIT.FAILED,
 };
 
 export function codeOf(err: unknown): ErrorCode {

@@ -6,7 +6,7 @@ import { describeProblem, openReader } from './openLog.js';
 function human(r: VerifyReport, dir: string): string {
   const lines = [
     `log:      ${dir}`,
-    `segments: ${r.segments} (${r.bytes} bytes)`,
+    r.segments === 0 ? 'segments: 0 (no event log here yet: nothing has been recorded)' : `segments: ${r.segments} (${r.bytes} bytes)`,
     `records:  ${r.records} holding ${r.events} events, last seq ${r.lastSeq}`,
     `head:     ${r.head ?? '(empty log)'}`,
   ];

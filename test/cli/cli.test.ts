@@ -135,6 +135,33 @@ test('garbage where the log should be: one clear line, never a stack trace', () 
   assert.is(evs[0].data.reason, 'bad segment magic');
 });
 
+test('a data directory that is not a directory: exit 2 naming the path, for writers and readers', () => {
+  const dir = tmpDir();
+  const file = join(dir, 'not-a-dir');
+  writeFileSync(file, 'x');
+  for (const args of [['note', 'x'], ['events'], ['verify']]) {
+    const r = cliSync(['--data-dir', file, ...args]);
+    assert.is(r.code, 2, `${args[0]}: ${r.stderr}`);
+    oneLineError(r.stderr, args[0]);
+    assert.match(r.stderr, 'is not a directory (check --data-dir / --root)');
+  }
+});
+
+test('a directory where a segment should be: readers report it and go on, the writer refuses with exit 74', () => {
+  const dir = tmpDir();
+  assert.is(cliSync(['--data-dir', dir, 'note', 'x']).code, 0);
+  mkdirSync(join(dir, 'events', '00000000000000000099.seg'));
+  const v = cliSync(['--data-dir', dir, 'verify']);
+  assert.is(v.code, 1);
+  assert.match(v.stdout, /00000000000000000099\.seg at offset 0: cannot read segment/);
+  const e = cliSync(['--data-dir', dir, 'events']);
+  assert.is(e.code, 0);
+  assert.is(lines(e.stdout).length, 1);
+  const n = cliSync(['--data-dir', dir, 'note', 'y']);
+  assert.is(n.code, 74);
+  oneLineError(n.stderr, 'note');
+});
+
 test('an fdatasync failure: the note is not acknowledged, exit 74; the next writer recovers a clean log', () => {
   const root = tmpDir();
   cliSync(['--root', root, 'note', 'before']);
