@@ -42,6 +42,7 @@ export class LogCursor {
   private adjacent = false;
   private pendingTail: LogProblem | null = null;
   private readonly reported = new Set<string>();
+  private limit = Infinity;
   /** The last record's bytes; hashed only when asked, so plain replay pays no SHA-256 per record. */
   private lastFrame: { buf: Buffer; at: number; bytes: number } | null = null;
 
@@ -79,8 +80,10 @@ export class LogCursor {
     for (;;) {
       const cur = this.segment!;
       const exists = segments.some((s) => s.name === cur.name);
-      if (!this.readSegment(cur, out, exists, max)) break;
       const next = segments.find((s) => s.baseSeq > cur.baseSeq);
+      // A segment holds seqs from its base up to the next segment's base; the names are the order.
+      this.limit = next ? next.baseSeq : Infinity;
+      if (!this.readSegment(cur, out, exists, max)) break;
       if (!next) break;
       if (this.pendingTail) {
         this.report({ ...this.pendingTail, kind: 'corrupt', reason: `${this.pendingTail.reason} (segment is sealed)` });
@@ -177,6 +180,11 @@ export class LogCursor {
       return;
     }
     const count = p.events.length;
+    if (p.seq < seg.baseSeq || p.seq + count > this.limit) {
+      const range = this.limit === Infinity ? `${seg.baseSeq} and up` : `${seg.baseSeq}..${this.limit - 1}`;
+      this.report({ segment: seg.name, offset, bytes, reason: `seq ${p.seq} does not belong in this segment (${range})`, kind: 'corrupt' });
+      return;
+    }
     if (this.expectSeq !== null && p.seq !== this.expectSeq) {
       if (p.seq < this.expectSeq) {
         this.report({ segment: seg.name, offset, bytes, reason: `seq ${p.seq} out of order (expected ${this.expectSeq})`, kind: 'corrupt' });

@@ -165,48 +165,42 @@ export class LogWriter {
 
   /** Opens the newest segment for appending, after cutting a torn tail off it. */
   private adoptLast(segments: SegmentRef[], repairs: Repair[]): void {
-    const last = segments[segments.length - 1];
-    const fd = this.fs.openSync(last.path, 'r+');
-    const src = fileSource(this.fs, fd);
-    const header = readHeader(src);
-    const found = lastFrameOf(src);
-    if ('error' in header) {
-      // Never append to a segment whose header we cannot trust: leave it sealed as it is (readers
-      // report it), or move it aside when nothing of ours is in it, and start a new segment.
-      this.fs.closeSync(fd);
-      const state = found.state ?? this.tailStateBefore(segments, segments.length - 1);
-      if (!found.state) {
-        repairs.push(quarantineTail(this.fs, this.dir, last, { fd: null, offset: 0, bytes: src.size, reason: header.error }, this.opts.clock()));
+    // Trailing segments with an untrustworthy header and nothing of ours in them are moved aside
+    // (kept in quarantine), so that the newest segment is always one a reader can follow.
+    for (;;) {
+      const last = segments[segments.length - 1];
+      const fd = this.fs.openSync(last.path, 'r+');
+      const src = fileSource(this.fs, fd);
+      const header = readHeader(src);
+      const found = lastFrameOf(src, last.baseSeq);
+      if (!('error' in header)) {
+        if (found.tail) repairs.push(quarantineTail(this.fs, this.dir, last, { fd, ...found.tail }, this.opts.clock()));
+        this.fd = fd;
+        this.segment = last;
+        this.size = found.tail ? found.tail.offset : src.size;
+        const state = found.state ?? { nextSeq: header.baseSeq, lastHash: header.prevHash };
+        this.nextSeq = state.nextSeq;
+        this.lastHash = state.lastHash;
+        return;
       }
-      this.createSegment(state);
-      return;
+      this.fs.closeSync(fd);
+      if (found.state) {
+        // Never append to a segment whose header we cannot trust: it stays as it is (readers
+        // report it) and a new segment starts after its last record.
+        this.createSegment(found.state);
+        return;
+      }
+      repairs.push(quarantineTail(this.fs, this.dir, last, { fd: null, offset: 0, bytes: src.size, reason: header.error }, this.opts.clock()));
+      segments = segments.slice(0, -1);
+      if (segments.length === 0) {
+        this.createSegment({ nextSeq: last.baseSeq, lastHash: ZERO_HASH });
+        return;
+      }
     }
-    if (found.tail) {
-      repairs.push(quarantineTail(this.fs, this.dir, last, { fd, ...found.tail }, this.opts.clock()));
-    }
-    this.fd = fd;
-    this.segment = last;
-    this.size = found.tail ? found.tail.offset : src.size;
-    const state = found.state ?? { nextSeq: header.baseSeq, lastHash: header.prevHash };
-    this.nextSeq = state.nextSeq;
-    this.lastHash = state.lastHash;
   }
 
   private exists(path: string): boolean {
     try { this.fs.readdirSync(path); return true; } catch { return false; }
-  }
-
-  private tailStateBefore(segments: SegmentRef[], index: number): TailState {
-    for (let i = index - 1; i >= 0; i--) {
-      const fd = this.fs.openSync(segments[i].path, 'r');
-      try {
-        const found = lastFrameOf(fileSource(this.fs, fd));
-        if (found.state) return found.state;
-      } finally {
-        this.fs.closeSync(fd);
-      }
-    }
-    return { nextSeq: segments[index].baseSeq, lastHash: ZERO_HASH };
   }
 
   /** Starts a segment: header to a tmp file, fsync, rename, fsync the directory. */
@@ -242,28 +236,26 @@ export class LogWriter {
   }
 }
 
-/** Scans a segment for its last decodable record and the torn tail after it, if any. */
-function lastFrameOf(src: ByteSource): { state: TailState | null; tail: TornTail | null } {
+/**
+ * Where appending continues in a segment: after its last record a reader accepts, judged as the
+ * reader judges (a decodable record whose seq is not below the next expected one; a duplicate or
+ * older record copied in is skipped), starting from the segment's base seq. Also finds the torn
+ * tail, if any. Decodes every record of the newest segment, once per open.
+ */
+function lastFrameOf(src: ByteSource, baseSeq: number): { state: TailState | null; tail: TornTail | null } {
   if (src.size < HEADER_SIZE) {
     return { state: null, tail: src.size > 0 ? { offset: 0, bytes: src.size, reason: 'truncated segment header' } : null };
   }
+  let expect = baseSeq;
   let last: Buffer | null = null;
   let tail: TornTail | null = null;
   for (const item of scanFrames(src, HEADER_SIZE)) {
-    if (item.kind === 'frame') last = frameOf(item);
-    else if (item.kind === 'tail') tail = { offset: item.offset, bytes: item.bytes, reason: item.reason };
+    if (item.kind === 'tail') tail = { offset: item.offset, bytes: item.bytes, reason: item.reason };
+    if (item.kind !== 'frame') continue;
+    const p = decodePayload(item.buf, item.at + FRAME_OVERHEAD, item.at + item.bytes);
+    if ('error' in p || p.seq < expect) continue;
+    expect = p.seq + p.events.length;
+    last = frameOf(item);
   }
-  let state = last ? stateAfter(last) : null;
-  if (last && !state) {
-    // Rare: the last CRC-valid record is not one of ours; fall back to the last one that is.
-    for (const item of scanFrames(src, HEADER_SIZE)) {
-      if (item.kind === 'frame') state = stateAfter(frameOf(item)) ?? state;
-    }
-  }
-  return { state, tail };
-}
-
-function stateAfter(frame: Buffer): TailState | null {
-  const p = decodePayload(frame, FRAME_OVERHEAD);
-  return 'error' in p ? null : { nextSeq: p.seq + p.events.length, lastHash: hashFrame(frame) };
+  return { state: last ? { nextSeq: expect, lastHash: hashFrame(last) } : null, tail };
 }
