@@ -109,9 +109,16 @@ async function ownerOnceWritten(lockPath: string): Promise<LockOwner | null> {
   return null;
 }
 
+/**
+ * No heartbeat for `staleMs`. A heartbeat far in the future counts too: the clock jumped back
+ * (a device without an RTC, fake-hwclock), and a live holder would have rewritten it within one
+ * heartbeat of the jump (proper-lockfile PR #109).
+ */
 function isStale(lockPath: string, staleMs: number): boolean {
   try {
-    return nodeFs.statSync(lockPath).mtimeMs < systemClock() - staleMs;
+    const mtime = nodeFs.statSync(lockPath).mtimeMs;
+    const now = systemClock();
+    return mtime < now - staleMs || mtime > now + staleMs;
   } catch {
     return false;
   }

@@ -1,5 +1,5 @@
 /** The CLI as an operator meets it: spawned, real files, exit codes and one-line errors. */
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -119,6 +119,20 @@ test('a torn tail: verify reports it without failing; the next writer quarantine
   assert.is(evs[1].data.droppedBytes, 7);
   assert.is(readFileSync(join(eventsDir(root), 'quarantine', evs[1].data.quarantined)).length, 7);
   assert.is(cliSync(['--root', root, 'verify']).stdout.includes('torn tail'), false);
+});
+
+test('readers change nothing: events and verify leave every byte of a damaged log as it was', () => {
+  const root = tmpDir();
+  for (let i = 0; i < 3; i++) cliSync(['--root', root, 'note', `n${i}`]);
+  appendFileSync(segPath(root), Buffer.from('torn'));
+  const before = readFileSync(segPath(root));
+  const listing = () => JSON.stringify(readdirSync(eventsDir(root), { recursive: true }).sort());
+  const files = listing();
+  assert.is(cliSync(['--root', root, 'events']).code, 0);
+  assert.is(cliSync(['--root', root, 'verify']).code, 0);
+  assert.ok(readFileSync(segPath(root)).equals(before));
+  assert.is(listing(), files);
+  assert.not.ok(readdirSync(join(root, 'var/lib/kubesolo/update')).includes('lock'), 'no lock taken');
 });
 
 test('garbage where the log should be: one clear line, never a stack trace', () => {

@@ -83,6 +83,13 @@ test('a dead pid in another pid namespace waits for staleness', async () => {
   await log.close();
 });
 
+test('a heartbeat an hour in the future (the clock jumped back) counts as stale', async () => {
+  const dir = tmpDir();
+  fakeLock(dir, { pid: 2 ** 22 + 17, pidNs: PIDNS + 1, bootId: BOOT, command: 'cronjob' }, -3_600_000);
+  const log = await EventLog.open(dir, { writer: true, waitMs: 0 });
+  await log.close();
+});
+
 test('a lock directory with no owner file is someone mid-acquire: wait, then stale', async () => {
   const dir = tmpDir();
   fakeLock(dir, null);
