@@ -10,7 +10,7 @@ import type { CliContext, Command, OptionSpec } from './commands/command.js';
 import { events } from './commands/events.js';
 import { note } from './commands/note.js';
 import { verify } from './commands/verify.js';
-import { AgentError, EXIT, codeOf, exitCodeOf, usage } from './errors.js';
+import { EXIT, codeOf, exitCodeOf, usage } from './errors.js';
 import { resolvePaths } from './paths.js';
 
 const PROG = 'kubesolo-update';
@@ -149,4 +149,3 @@ main(process.argv.slice(2)).then(
   },
 );
 
-export { AgentError };
