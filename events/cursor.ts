@@ -9,6 +9,8 @@ import { FRAME_OVERHEAD, HEADER_SIZE, decodePayload, framePrevIs, hashFrame, typ
 import { nodeFs, type LogFs } from './logFs.js';
 import { FrameScanner, frameOf } from './scan.js';
 import { fileSource, listSegments, readHeader, type SegmentRef } from './segments.js';
+import { parseSegmentName } from './format.js';
+import { join } from 'node:path';
 import type { Envelope, StoredEvent } from './types.js';
 import { openError } from './errors.js';
 import { CURRENT, upcast } from './upcast.js';
@@ -22,8 +24,23 @@ export interface LogProblem {
   kind: 'corrupt' | 'torn';
 }
 
+/** Where a reader stopped: enough to resume there and to prove the log still holds what it read. */
+export interface LogPosition {
+  /** Seq of the last event read (0: none). */
+  seq: number;
+  /** SHA-256 of the last record read, hex, and where that record starts. */
+  head: string | null;
+  headSegment: string | null;
+  headOffset: number;
+  /** The next byte to read. */
+  segment: string | null;
+  offset: number;
+}
+
 export interface CursorOptions {
   fromSeq?: number;
+  /** Start reading at this position (from a checkpoint) instead of at the log's first segment. */
+  start?: LogPosition;
   /** Check the SHA-256 chain between adjacent records (what `verify` does). */
   chain?: boolean;
   fs?: LogFs;
@@ -45,17 +62,39 @@ export class LogCursor {
   private limit = Infinity;
   /** The last record's bytes; hashed only when asked, so plain replay pays no SHA-256 per record. */
   private lastFrame: { buf: Buffer; at: number; bytes: number } | null = null;
+  private headAt: { segment: string; offset: number } | null = null;
 
   constructor(private readonly dir: string, private readonly opts: CursorOptions = {}) {
     this.fs = opts.fs ?? nodeFs;
     this.fromSeq = Math.max(1, opts.fromSeq ?? 1);
+    const start = opts.start;
+    if (start?.segment && start.seq > 0) {
+      const baseSeq = parseSegmentName(start.segment);
+      if (baseSeq !== null) {
+        this.segment = { name: start.segment, baseSeq, path: join(dir, start.segment) };
+        this.offset = start.offset;
+        this.expectSeq = start.seq + 1;
+        this.startHead = start.head;
+        this.headAt = start.headSegment ? { segment: start.headSegment, offset: start.headOffset } : null;
+      }
+    }
+  }
+
+  private startHead: string | null = null;
+
+  /** Where this cursor stands now. */
+  get position(): LogPosition {
+    return {
+      seq: this.lastSeq, head: this.head, headSegment: this.headAt?.segment ?? null, headOffset: this.headAt?.offset ?? 0,
+      segment: this.segment?.name ?? null, offset: this.offset,
+    };
   }
 
   /** The seq of the last event read, or 0. */
   get lastSeq(): number { return this.expectSeq === null ? 0 : this.expectSeq - 1; }
 
   /** SHA-256 of the last record read (the log's head when fully read), hex; null before any record. */
-  get head(): string | null { return this.lastFrame ? hashFrame(frameOf(this.lastFrame)).toString('hex') : null; }
+  get head(): string | null { return this.lastFrame ? hashFrame(frameOf(this.lastFrame)).toString('hex') : this.startHead; }
 
   /** The torn tail seen at the end of the newest segment by the last poll, if any. */
   get tail(): LogProblem | null { return this.pendingTail; }
@@ -196,6 +235,7 @@ export class LogCursor {
       this.report({ segment: seg.name, offset, bytes, reason: `hash chain broken: record at seq ${p.seq} does not follow the record before it`, kind: 'corrupt' });
     }
     this.lastFrame = item;
+    this.headAt = { segment: seg.name, offset };
     if (this.opts.chain) this.prevHash = hashFrame(frameOf(item));
     this.adjacent = true;
     this.expectSeq = p.seq + count;

@@ -1,7 +1,7 @@
 /** `verify`: reads every record with the hash chain checked. Read-only; takes no lock. */
 import { LogCursor, type LogProblem } from './cursor.js';
 import type { LogFs } from './logFs.js';
-import { listSegments } from './segments.js';
+import { segmentStats } from './segments.js';
 import { nodeFs } from './logFs.js';
 
 export interface VerifyReport {
@@ -23,19 +23,9 @@ export function verifyLog(dir: string, fs: LogFs = nodeFs): VerifyReport {
   const cursor = new LogCursor(dir, { chain: true, fs, onProblem: (p) => problems.push(p), onRecord: () => { records++; } });
   let events = 0;
   for (let n = cursor.poll(65536).length; n > 0; n = cursor.poll(65536).length) events += n;
-  const segments = listSegments(fs, dir);
-  const bytes = segments.reduce((sum, s) => sum + sizeOf(fs, s.path), 0);
+  const { segments, bytes } = segmentStats(fs, dir);
   return {
-    ok: problems.length === 0, segments: segments.length, bytes, records, events,
+    ok: problems.length === 0, segments, bytes, records, events,
     lastSeq: cursor.lastSeq, head: cursor.head, problems, tail: cursor.tail,
   };
-}
-
-function sizeOf(fs: LogFs, path: string): number {
-  try {
-    const fd = fs.openSync(path, 'r');
-    try { return fs.fstatSync(fd).size; } finally { fs.closeSync(fd); }
-  } catch {
-    return 0;
-  }
 }

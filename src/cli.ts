@@ -10,11 +10,15 @@ import type { CliContext, Command, OptionSpec } from './commands/command.js';
 import { events } from './commands/events.js';
 import { note } from './commands/note.js';
 import { verify } from './commands/verify.js';
+import { status } from './commands/status.js';
+import { history } from './commands/history.js';
+import { metrics } from './commands/metrics.js';
+import { rebuild } from './commands/rebuild.js';
 import { EXIT, codeOf, exitCodeOf, usage } from './errors.js';
 import { resolvePaths } from './paths.js';
 
 const PROG = 'kubesolo-update';
-const COMMANDS: Command[] = [note, events, verify];
+const COMMANDS: Command[] = [status, history, events, note, verify, rebuild, metrics];
 
 const GLOBAL: OptionSpec = {
   'data-dir': { type: 'string' },

@@ -1,8 +1,16 @@
-/** Opening the log from a command: the writer's lock, boot id and fail-stop wiring in one place. */
+/** Opening the log from a command: the writer's lock, boot id, fail-stop wiring and persisted views in one place. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readBootId } from '../../events/bootId.js';
 import type { LogProblem } from '../../events/cursor.js';
 import { EventLog } from '../../events/log.js';
+import { nodeFs } from '../../events/logFs.js';
+import { segmentStats } from '../../events/segments.js';
+import { systemClock } from '../../events/systemClock.js';
+import type { LogFacts } from '../../projections/statusView.js';
+import { parseUpstreamState } from '../../projections/stateFile.js';
 import { EXIT } from '../errors.js';
+import { loadProjections, saveProjections, type Loaded } from '../persist/store.js';
 import type { CliContext } from './command.js';
 
 /** The boot id stamped on events: the sandbox's under --root when it has one, else the kernel's. */
@@ -25,9 +33,59 @@ export function describeProblem(p: LogProblem): string {
   return `${p.segment} at offset ${p.offset}: ${p.reason} (${what})`;
 }
 
+const warnCorrupt = (ctx: CliContext) => (p: LogProblem) => {
+  if (p.kind === 'corrupt') ctx.warn(`warning: corrupt log: ${describeProblem(p)}`);
+};
+
 export async function openReader(ctx: CliContext): Promise<EventLog> {
-  return EventLog.open(ctx.paths.dataDir, {
-    writer: false,
-    onProblem: (p) => { if (p.kind === 'corrupt') ctx.warn(`warning: corrupt log: ${describeProblem(p)}`); },
-  });
+  return EventLog.open(ctx.paths.dataDir, { writer: false, onProblem: warnCorrupt(ctx) });
+}
+
+/** The projections as the log has them now (checkpoint + tail). Reads only. */
+export function readProjections(ctx: CliContext): Loaded {
+  return loadProjections(ctx.paths.dataDir, { onProblem: warnCorrupt(ctx) });
+}
+
+export function logFacts(ctx: CliContext, loaded: Loaded): LogFacts {
+  return { seq: loaded.position.seq, head: loaded.position.head, ...segmentStats(nodeFs, join(ctx.paths.dataDir, 'events')) };
+}
+
+/**
+ * First run after the Go agent: its state.json and an empty log. The history then starts from
+ * what it knew. Our own state.json (it has `seq`) is never taken for the Go agent's.
+ */
+async function migrateIfFirstRun(ctx: CliContext, log: EventLog): Promise<void> {
+  if (log.lastSeq !== 0) return;
+  let text: string;
+  try { text = readFileSync(ctx.paths.state, 'utf8'); } catch { return; }
+  const upstream = parseUpstreamState(text);
+  if (!upstream || 'seq' in upstream) return;
+  await log.append([{ type: 'Migrated', data: { state: upstream, activeSlot: null } }]);
+}
+
+/**
+ * Runs a writer command: lock, migration, the command, then the persisted views (checkpoint and
+ * state.json) brought up to date. Those are caches: failing to write them is a warning.
+ */
+export async function withWriter<T>(ctx: CliContext, body: (log: EventLog) => Promise<T>): Promise<T> {
+  const log = await openWriter(ctx);
+  try {
+    await migrateIfFirstRun(ctx, log);
+    const result = await body(log);
+    persistViews(ctx);
+    return result;
+  } finally {
+    await log.close();
+  }
+}
+
+export function persistViews(ctx: CliContext, opts: { ignoreCheckpoint?: boolean } = {}): Loaded | null {
+  try {
+    const loaded = loadProjections(ctx.paths.dataDir, { ignoreCheckpoint: opts.ignoreCheckpoint });
+    saveProjections(ctx.paths.dataDir, ctx.paths.state, loaded, systemClock());
+    return loaded;
+  } catch (err) {
+    ctx.warn(`warning: could not write state.json or the checkpoint (they are rebuilt next time): ${(err as Error).message}`);
+    return null;
+  }
 }

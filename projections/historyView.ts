@@ -1,0 +1,46 @@
+/** `history --json`: attempts newest first, with the keys of DESIGN.md §4 (a script contract). */
+import { goTime } from './goTime.js';
+import type { AttemptRecord, History } from './history.js';
+
+export interface AttemptJson {
+  id: string;
+  from_version: string | null;
+  to_version: string | null;
+  from_slot: string | null;
+  to_slot: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  outcome: string;
+  failed_step: string | null;
+  error: string | null;
+  rollback: { by: string; reason: string } | null;
+  boots: Array<{ at: string; slot: string | null; boot_counter: number | null; boot_success: number | null; inferred?: boolean }>;
+  healthchecks: Array<{ at: string; ok: boolean; checks: Array<{ name: string; ok: boolean; ms: number; detail?: string }>; consecutive_failures?: number; marked_good?: boolean }>;
+  phases: Record<string, number>;
+  migrated?: boolean;
+}
+
+const time = (ms: number | null) => (ms === null ? null : goTime(ms));
+
+export function attemptJson(a: AttemptRecord): AttemptJson {
+  const out: AttemptJson = {
+    id: a.id, from_version: a.fromVersion, to_version: a.toVersion, from_slot: a.fromSlot, to_slot: a.toSlot,
+    started_at: time(a.startedAt), ended_at: time(a.endedAt), outcome: a.outcome, failed_step: a.failedStep, error: a.error,
+    rollback: a.rollback,
+    boots: a.boots.map((b) => ({ at: goTime(b.at), slot: b.slot, boot_counter: b.bootCounter, boot_success: b.bootSuccess, ...(b.inferred ? { inferred: true } : {}) })),
+    healthchecks: a.healthchecks.map((h) => ({
+      at: goTime(h.at), ok: h.ok, checks: h.checks,
+      ...(h.consecutiveFailures !== undefined ? { consecutive_failures: h.consecutiveFailures } : {}),
+      ...(h.markedGood !== undefined ? { marked_good: h.markedGood } : {}),
+    })),
+    phases: { ...a.phases },
+  };
+  if (a.migrated) out.migrated = true;
+  return out;
+}
+
+/** Newest first; `limit` keeps the newest N. */
+export function historyJson(h: History, limit = Infinity): { attempts: AttemptJson[] } {
+  const newest = h.attempts.slice().reverse().slice(0, Math.max(0, limit));
+  return { attempts: newest.map(attemptJson) };
+}

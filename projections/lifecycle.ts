@@ -1,0 +1,108 @@
+/**
+ * The lifecycle of the current attempt: what state.json shows and what the commands decide on.
+ * One pure fold over the log, so a transition is written once (DESIGN.md §2 phase table).
+ * No clock, no I/O: times come from the events.
+ */
+import type { Slot, StoredEvent } from '../events/types.js';
+
+export const PHASES = ['idle', 'checking', 'downloading', 'staged', 'activated', 'verifying', 'success', 'rolled_back', 'failed'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface Lifecycle {
+  phase: Phase;
+  fromVersion?: string;
+  toVersion?: string;
+  fromSlot?: Slot;
+  toSlot?: Slot;
+  /** Epoch ms when the current attempt started. */
+  startedAt?: number;
+  lastError?: string;
+  /** Attempts at the current target version (a new target restarts at 1; a check never counts). */
+  attemptCount: number;
+  healthCheckFailures: number;
+  attemptId?: string;
+  /** The last event folded in. */
+  seq: number;
+  /** Versions whose attempt was rolled back: apply refuses them until --allow-rejected. */
+  rejected: string[];
+}
+
+export function initialLifecycle(): Lifecycle {
+  return { phase: 'idle', attemptCount: 0, healthCheckFailures: 0, seq: 0, rejected: [] };
+}
+
+const ON_TRIAL: ReadonlySet<Phase> = new Set(['activated', 'verifying']);
+
+function failedChecks(checks: ReadonlyArray<{ name: string; ok: boolean; detail?: string }>): string {
+  const bad = checks.filter((c) => !c.ok).map((c) => (c.detail ? `${c.name} (${c.detail})` : c.name));
+  return `healthcheck failed: ${bad.length > 0 ? bad.join(', ') : 'no check passed'}`;
+}
+
+/** Folds one event into the lifecycle. Total: unknown events only advance `seq`. */
+export function evolveLifecycle(s: Lifecycle, e: StoredEvent): Lifecycle {
+  const next = applyEvent(s, e);
+  return next === s ? { ...s, seq: e.seq } : { ...next, seq: e.seq };
+}
+
+function applyEvent(s: Lifecycle, e: StoredEvent): Lifecycle {
+  if ('foreign' in e) return s;
+  switch (e.type) {
+    case 'AttemptStarted': {
+      const d = e.data;
+      return {
+        ...s, phase: 'checking', attemptId: e.attempt, startedAt: e.at,
+        fromVersion: d.fromVersion, toVersion: d.toVersion, fromSlot: d.fromSlot, toSlot: d.toSlot,
+        lastError: undefined, healthCheckFailures: 0,
+        attemptCount: d.toVersion === s.toVersion ? s.attemptCount + 1 : 1,
+      };
+    }
+    case 'DownloadStarted':
+    case 'DownloadProgress':
+    case 'ArtifactVerified':
+      return s.phase === 'checking' || s.phase === 'downloading' ? { ...s, phase: 'downloading' } : s;
+    case 'Staged':
+      return { ...s, phase: 'staged' };
+    case 'Activated':
+      return { ...s, phase: 'activated', healthCheckFailures: 0 };
+    case 'HealthcheckStarted':
+      return ON_TRIAL.has(s.phase) ? { ...s, phase: 'verifying' } : s;
+    case 'HealthcheckPassed':
+      return ON_TRIAL.has(s.phase) ? { ...s, phase: 'success', lastError: undefined, healthCheckFailures: 0 } : s;
+    case 'HealthcheckFailed':
+      return ON_TRIAL.has(s.phase)
+        ? { ...s, phase: 'activated', healthCheckFailures: e.data.consecutiveFailures, lastError: failedChecks(e.data.checks) }
+        : s;
+    case 'RolledBack': {
+      const rejected = s.toVersion && !s.rejected.includes(s.toVersion) ? [...s.rejected, s.toVersion] : s.rejected;
+      return { ...s, phase: 'rolled_back', lastError: e.data.reason, rejected };
+    }
+    case 'AttemptFailed':
+      return { ...s, phase: 'failed', lastError: e.data.error };
+    case 'Migrated':
+      return fromUpstream(s, e.data.state);
+    case 'UpdateChecked': case 'UpdateDeferred': case 'MetadataFetched': case 'Intent': case 'BootObserved':
+    case 'IntentAbandoned': case 'LogRepaired': case 'OperatorNote':
+      return s;
+    default: {
+      const _exhaustive: never = e;
+      return _exhaustive;
+    }
+  }
+}
+
+const str = (x: unknown): string | undefined => (typeof x === 'string' && x !== '' ? x : undefined);
+
+/** The Go agent's state.json as our lifecycle (what `Migrated` carries). Unknown values are dropped. */
+function fromUpstream(s: Lifecycle, u: Record<string, unknown>): Lifecycle {
+  const phase = (PHASES as readonly string[]).includes(u.phase as string) ? (u.phase as Phase) : 'idle';
+  const started = typeof u.started_at === 'string' ? Date.parse(u.started_at) : NaN;
+  const count = Number(u.attempt_count);
+  const failures = Number(u.health_check_failures);
+  return {
+    ...s, phase,
+    fromVersion: str(u.from_version), toVersion: str(u.to_version), lastError: str(u.last_error),
+    startedAt: Number.isFinite(started) && started > 0 ? started : undefined,
+    attemptCount: Number.isSafeInteger(count) && count >= 0 ? count : 0,
+    healthCheckFailures: Number.isSafeInteger(failures) && failures >= 0 ? failures : 0,
+  };
+}

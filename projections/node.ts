@@ -1,0 +1,56 @@
+/**
+ * What the log says about the node itself: the version in each slot (recorded by Staged and
+ * BootObserved; readers never mount), the last boot seen, the last update check, and counts the
+ * metrics need. Pure fold.
+ */
+import type { Slot, StoredEvent } from '../events/types.js';
+
+export interface NodeView {
+  slots: Record<Slot, { version: string | null }>;
+  lastBoot: { at: number; boot: string; slot: Slot | null; bootCounter: number | null; bootSuccess: number | null } | null;
+  lastCheck: { at: number; current: string; latest: string | null; available: boolean; error: string | null } | null;
+  eventsByType: Record<string, number>;
+  repairs: number;
+  healthcheckFailures: number;
+  attemptsStarted: number;
+  /** `at` of the newest event: when the log last changed. */
+  lastEventAt: number | null;
+}
+
+export function initialNode(): NodeView {
+  return {
+    slots: { A: { version: null }, B: { version: null } }, lastBoot: null, lastCheck: null,
+    eventsByType: {}, repairs: 0, healthcheckFailures: 0, attemptsStarted: 0, lastEventAt: null,
+  };
+}
+
+export function evolveNode(n: NodeView, e: StoredEvent): NodeView {
+  const eventsByType = { ...n.eventsByType, [e.type]: (n.eventsByType[e.type] ?? 0) + 1 };
+  const next: NodeView = { ...n, eventsByType, lastEventAt: e.at };
+  if ('foreign' in e) return next;
+  switch (e.type) {
+    case 'Staged':
+      return { ...next, slots: { ...n.slots, [e.data.slot]: { version: e.data.version } } };
+    case 'BootObserved': {
+      const slots = { ...n.slots };
+      for (const slot of ['A', 'B'] as const) {
+        const v = e.data.versions?.[slot];
+        if (typeof v === 'string') slots[slot] = { version: v };
+      }
+      if (e.data.inferred) return { ...next, slots };
+      return { ...next, slots, lastBoot: { at: e.at, boot: e.boot, slot: e.data.slot, bootCounter: e.data.bootCounter, bootSuccess: e.data.bootSuccess } };
+    }
+    case 'UpdateChecked': {
+      const d = e.data;
+      return { ...next, lastCheck: { at: e.at, current: d.current, latest: d.latest ?? null, available: d.available, error: d.error ?? null } };
+    }
+    case 'LogRepaired':
+      return { ...next, repairs: n.repairs + 1 };
+    case 'HealthcheckFailed':
+      return { ...next, healthcheckFailures: n.healthcheckFailures + 1 };
+    case 'AttemptStarted':
+      return { ...next, attemptsStarted: n.attemptsStarted + 1 };
+    default:
+      return next;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Loading and saving the projections: start from the checkpoint when it still matches the log,
+ * replay the tail, and (writers only) persist checkpoint and state.json again. Readers use
+ * `loadProjections` and never write.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LogCursor, type LogPosition, type LogProblem } from '../../events/cursor.js';
+import { confirmPosition } from '../../events/position.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../projections/checkpoint.js';
+import { evolve, initialProjections, type Projections } from '../../projections/index.js';
+import { renderStateJson, stateJson } from '../../projections/stateFile.js';
+import { atomicWrite } from './atomicWrite.js';
+
+export interface Loaded {
+  projections: Projections;
+  position: LogPosition;
+  /** Events folded on top of the checkpoint (all of them when there was none). */
+  replayed: number;
+  /** Why the checkpoint was not used, when there was one. */
+  checkpointIgnored: string | null;
+}
+
+export const checkpointPath = (dataDir: string) => join(dataDir, 'checkpoint');
+
+function readCheckpoint(dataDir: string) {
+  try {
+    return decodeCheckpoint(readFileSync(checkpointPath(dataDir)));
+  } catch {
+    return undefined; // missing: not worth a word
+  }
+}
+
+/** Folds the log into the projections, from the checkpoint when it is sound. */
+export function loadProjections(dataDir: string, opts: { onProblem?: (p: LogProblem) => void; ignoreCheckpoint?: boolean } = {}): Loaded {
+  const eventsDir = join(dataDir, 'events');
+  let checkpointIgnored: string | null = null;
+  let projections = initialProjections();
+  let start: LogPosition | undefined;
+  const cp = opts.ignoreCheckpoint ? undefined : readCheckpoint(dataDir);
+  if (cp === null) checkpointIgnored = 'the checkpoint is damaged or from another version';
+  else if (cp) {
+    if (confirmPosition(eventsDir, cp.position)) {
+      projections = cp.projections;
+      start = cp.position;
+    } else {
+      checkpointIgnored = `the log no longer holds the record the checkpoint ends at (seq ${cp.position.seq}): truncated or edited`;
+    }
+  }
+  const cursor = new LogCursor(eventsDir, { start, onProblem: opts.onProblem });
+  let replayed = 0;
+  for (let batch = cursor.poll(4096); batch.length > 0; batch = cursor.poll(4096)) {
+    for (const e of batch) projections = evolve(projections, e);
+    replayed += batch.length;
+  }
+  return { projections, position: cursor.position, replayed, checkpointIgnored };
+}
+
+/** Writes checkpoint and state.json (writers only, under the lock). */
+export function saveProjections(dataDir: string, statePath: string, loaded: Pick<Loaded, 'projections' | 'position'>, now: number): void {
+  atomicWrite(checkpointPath(dataDir), encodeCheckpoint({ position: loaded.position, projections: loaded.projections }));
+  atomicWrite(statePath, renderStateJson(stateJson(loaded.projections.lifecycle, now)));
+}
