@@ -63,7 +63,7 @@ export function metricFamilies(p: Projections, log: LogFacts): MetricFamily[] {
   ];
   if (n.lastBoot) {
     families.push(
-      { name: 'kubesolo_update_boot_counter', type: 'gauge', help: 'GRUB boot_counter seen at the last observed boot.', samples: n.lastBoot.bootCounter === null ? [] : [{ value: n.lastBoot.bootCounter }] },
+      { name: 'kubesolo_update_boot_tries_remaining', type: 'gauge', help: 'GRUB boot_counter (trial boots left before fallback) seen at the last observed boot.', samples: n.lastBoot.bootCounter === null ? [] : [{ value: n.lastBoot.bootCounter }] },
       { name: 'kubesolo_update_boot_success', type: 'gauge', help: 'GRUB boot_success seen at the last observed boot.', samples: n.lastBoot.bootSuccess === null ? [] : [{ value: n.lastBoot.bootSuccess }] },
     );
   }
