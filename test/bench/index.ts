@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendBench, generateLog, replayBench } from './logBench.js';
+import { projectionsBench } from './projectionsBench.js';
 import { table, type BenchRow } from './report.js';
 
 const json = process.argv.includes('--json');
@@ -14,6 +15,7 @@ try {
   const total = 1_000_000;
   generateLog(join(dir, 'replay'), total);
   rows.push(...replayBench(join(dir, 'replay'), total));
+  rows.push(...projectionsBench(join(dir, 'replay'), join(dir, 'empty'), total));
   process.stdout.write(json ? `${JSON.stringify(rows)}\n` : `${table(rows)}\n`);
   process.exitCode = 0;
 } finally {
