@@ -31,6 +31,21 @@ function readCheckpoint(dataDir: string) {
   }
 }
 
+/**
+ * What the checkpoint says the log held that the log no longer holds: the checkpoint is written
+ * after every writer command, so this catches a newest record edited (even with its CRC fixed
+ * up) or acknowledged records lost, which the hash chain alone cannot see. Null when they agree
+ * or there is no usable checkpoint.
+ */
+export function checkpointMismatch(dataDir: string): LogProblem | null {
+  const cp = readCheckpoint(dataDir);
+  if (!cp || cp.position.seq === 0 || confirmPosition(join(dataDir, 'events'), cp.position)) return null;
+  return {
+    segment: cp.position.headSegment ?? '?', offset: cp.position.headOffset, bytes: 0, kind: 'corrupt',
+    reason: `the checkpoint recorded seq ${cp.position.seq} with head ${cp.position.head} here, and the log no longer has that record: acknowledged events were edited or lost`,
+  };
+}
+
 /** Folds the log into the projections, from the checkpoint when it is sound. */
 export function loadProjections(dataDir: string, opts: { onProblem?: (p: LogProblem) => void; ignoreCheckpoint?: boolean } = {}): Loaded {
   const eventsDir = join(dataDir, 'events');

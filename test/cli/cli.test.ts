@@ -105,6 +105,22 @@ test('verify: clean exits 0 with the head hash; a damaged record exits 1 naming 
   assert.match(ev.stderr, /warning: corrupt log/);
 });
 
+test('the newest record edited with its CRC fixed up: the checkpoint catches what the chain cannot', async () => {
+  const { FRAME_OVERHEAD, frameCrc } = await import('../../events/format.js');
+  const root = tmpDir();
+  for (const t of ['first', 'second', 'last!']) cliSync(['--root', root, 'note', t]);
+  const bytes = readFileSync(segPath(root));
+  const at = bytes.lastIndexOf('last!');
+  bytes[at + 4] = '?'.charCodeAt(0);
+  const start = bytes.lastIndexOf(Buffer.from([0xc1, 0x4b, 0x53, 0x55]));
+  bytes.writeUInt32LE(frameCrc(bytes, start, bytes.length - start - FRAME_OVERHEAD), start + 4);
+  writeFileSync(segPath(root), bytes);
+  assert.is(events(root)[2].data.text, 'last?', 'the forged record reads as valid');
+  const r = cliSync(['--root', root, 'verify']);
+  assert.is(r.code, 1, r.stdout);
+  assert.match(r.stdout, 'acknowledged events were edited or lost');
+});
+
 test('a torn tail: verify reports it without failing; the next writer quarantines it and records LogRepaired', () => {
   const root = tmpDir();
   cliSync(['--root', root, 'note', 'one']);
