@@ -1,0 +1,46 @@
+/**
+ * Reading and writing the GRUB environment block on disk. Written in place — same file, same
+ * blocks — never by rename: GRUB's save_env writes through the file's block list, and a rename
+ * is not atomic on the FAT EFI partition anyway (DESIGN.md §6). Every write is fsynced and read
+ * back. A missing, short, oversized or garbage block is an error naming the file, never reset.
+ */
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { GRUBENV_SIZE, GrubenvError, parseGrubenv } from './grubenv.js';
+
+export function readGrubenvFile(path: string): Buffer {
+  let b: Buffer;
+  try {
+    b = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new GrubenvError(`${path} does not exist (create it with: grub-editenv ${path} create)`);
+    throw new GrubenvError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  parseGrubenv(b, path); // validates, with the file named in every error
+  return b;
+}
+
+export function writeGrubenvFile(path: string, block: Buffer): void {
+  parseGrubenv(block, path);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch (err) {
+    throw new GrubenvError(`cannot open ${path} for writing: ${(err as Error).message}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size !== GRUBENV_SIZE) throw new GrubenvError(`${path} is ${size} bytes; refusing to write a GRUB environment block over it`);
+    // Only ever replace a block that is one: whatever else is there stays for a person to look at.
+    const current = Buffer.alloc(GRUBENV_SIZE);
+    readSync(fd, current, 0, GRUBENV_SIZE, 0);
+    parseGrubenv(current, path);
+    for (let done = 0; done < GRUBENV_SIZE; ) done += writeSync(fd, block, done, GRUBENV_SIZE - done, done);
+    fsyncSync(fd);
+    const back = Buffer.alloc(GRUBENV_SIZE);
+    readSync(fd, back, 0, GRUBENV_SIZE, 0);
+    if (!back.equals(block)) throw new GrubenvError(`${path}: the GRUB environment block read back differs from what was written`);
+  } finally {
+    closeSync(fd);
+  }
+}
