@@ -1,0 +1,76 @@
+/**
+ * The effective configuration: flag > update.conf > default, with where each value came from.
+ * update.conf is `key=value` lines, `#` comments, whitespace trimmed, no quoting (as the Go
+ * agent reads it); a missing file is fine; unknown keys are reported once and ignored.
+ */
+import { readFileSync } from 'node:fs';
+import { AgentError } from '../errors.js';
+import { KEYS, flagOf, specOf, type KeySpec } from './schema.js';
+
+export type Source = 'flag' | 'file' | 'default';
+export interface Setting { key: string; value: string | number | string[] | null; source: Source }
+export interface Config { settings: Setting[]; file: string; fileFound: boolean; warnings: string[] }
+
+function convert(spec: KeySpec, raw: string, where: string): string | number | string[] {
+  switch (spec.type) {
+    case 'int': {
+      const n = Number(raw);
+      if (raw === '' || !Number.isSafeInteger(n) || n < 0) throw new AgentError('USAGE', `${where}: ${spec.key} must be a whole number (0 or more), not ${JSON.stringify(raw)}`);
+      return n;
+    }
+    case 'list': return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'strings': return [raw];
+    default: return raw;
+  }
+}
+
+/** Parses update.conf text. Pure; `file` only names it in messages. */
+export function parseConf(text: string, file: string): { values: Map<string, string | number | string[]>; warnings: string[] } {
+  const values = new Map<string, string | number | string[]>();
+  const warnings: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) return;
+    const where = `${file} line ${i + 1}`;
+    const eq = t.indexOf('=');
+    if (eq <= 0) throw new AgentError('USAGE', `${where}: expected key=value, got ${JSON.stringify(t)}`);
+    const key = t.slice(0, eq).trim();
+    const spec = specOf(key);
+    if (!spec) {
+      warnings.push(`${where}: unknown key ${JSON.stringify(key)} ignored`);
+      return;
+    }
+    const v = convert(spec, t.slice(eq + 1).trim(), where);
+    const prev = values.get(key);
+    values.set(key, spec.type === 'strings' && Array.isArray(prev) ? [...prev, ...(v as string[])] : v);
+  });
+  return { values, warnings };
+}
+
+/** Merges flags (parseArgs values, by flag name) over the file over the defaults. */
+export function loadConfig(file: string, flags: Record<string, unknown>): Config {
+  let text = '';
+  let fileFound = true;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new AgentError('USAGE', `cannot read ${file}: ${(err as Error).message}`);
+    fileFound = false;
+  }
+  const { values, warnings } = parseConf(text, file);
+  const settings = KEYS.map((spec): Setting => {
+    const flag = flags[flagOf(spec.key)];
+    if (flag !== undefined) {
+      const raws = Array.isArray(flag) ? flag.map(String) : [String(flag)];
+      const value = spec.type === 'strings' ? raws : convert(spec, raws[raws.length - 1], `--${flagOf(spec.key)}`);
+      return { key: spec.key, value, source: 'flag' };
+    }
+    if (values.has(spec.key)) return { key: spec.key, value: values.get(spec.key)!, source: 'file' };
+    return { key: spec.key, value: spec.default, source: 'default' };
+  });
+  return { settings, file, fileFound, warnings };
+}
+
+export function setting<T>(c: Config, key: string): T {
+  return c.settings.find((s) => s.key === key)!.value as T;
+}

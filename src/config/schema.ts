@@ -1,0 +1,26 @@
+/**
+ * Every setting the agent reads: its update.conf key, its flag (`--x-y` for key `x_y`), its type
+ * and default. One table, so `config`, `--help` and the loader cannot drift apart.
+ */
+export type ConfigType = 'string' | 'int' | 'list' | 'strings';
+
+export interface KeySpec {
+  key: string;
+  type: ConfigType;
+  default: string | number | string[] | null;
+  help: string;
+}
+
+export const DEFAULT_CHECKS = ['containerd', 'apiserver', 'node-ready', 'kube-system', 'disk-writable'];
+
+export const KEYS: KeySpec[] = [
+  { key: 'checks', type: 'list', default: DEFAULT_CHECKS, help: 'health checks to run, comma-separated (probe-url and command are added when configured)' },
+  { key: 'check_command', type: 'strings', default: [], help: 'a command that passes the health check by exiting 0 (repeatable; one per line in update.conf)' },
+  { key: 'healthcheck_url', type: 'string', default: null, help: 'an operator URL that must answer HTTP 200 (the probe-url check)' },
+  { key: 'auto_rollback_after', type: 'int', default: 0, help: 'roll back after this many consecutive failed health checks on trial (0: never)' },
+  { key: 'timeout', type: 'int', default: 120, help: 'seconds a health check run may take in all, retries included' },
+];
+
+export const flagOf = (key: string) => key.replace(/_/g, '-');
+export const keyOfFlag = (flag: string) => flag.replace(/-/g, '_');
+export const specOf = (key: string) => KEYS.find((k) => k.key === key);
