@@ -24,16 +24,16 @@ export interface EventDataByType {
     authenticatedBy: 'metadata-signature' | 'artifact-signature' | 'none';
   };
   Staged: { slot: Slot; version: string; artifacts: ArtifactRecord[] };
-  Intent: { action: 'activate' | 'rollback' | 'mark-good'; slot: Slot };
+  Intent: { action: 'activate' | 'rollback' | 'mark-good'; slot: Slot; by?: 'manual' | 'auto'; reason?: string };
   Activated: { slot: Slot; previousSlot: Slot; recovered?: boolean };
   BootObserved: {
     slot: Slot | null; bootCounter: number | null; bootSuccess: number | null;
     versions: Partial<Record<Slot, string>>; inferred?: boolean;
   };
   HealthcheckStarted: Record<string, never>;
-  HealthcheckPassed: { checks: CheckResult[]; markedGood: boolean };
+  HealthcheckPassed: { checks: CheckResult[]; markedGood: boolean; recovered?: boolean };
   HealthcheckFailed: { checks: CheckResult[]; consecutiveFailures: number };
-  RolledBack: { by: 'manual' | 'bootloader' | 'auto'; reason: string; fromSlot: Slot; toSlot: Slot };
+  RolledBack: { by: 'manual' | 'bootloader' | 'auto'; reason: string; fromSlot: Slot; toSlot: Slot; recovered?: boolean };
   AttemptFailed: { step: string; error: string; gate?: string };
   IntentAbandoned: { action: 'activate' | 'rollback' | 'mark-good'; slot: Slot };
   LogRepaired: { segment: string; droppedBytes: number; reason: string; quarantined: string };

@@ -90,6 +90,8 @@ export function evolveHistory(h: History, e: StoredEvent): History {
     return { attempts: [...next.attempts, a], open: next.attempts.length };
   }
   if (e.type === 'Migrated') return migrated(h, e.data.state, e.at, e.seq);
+  // Health checks without an attempt id checked a stable system: not part of any attempt.
+  if (!e.attempt && (e.type === 'HealthcheckStarted' || e.type === 'HealthcheckPassed' || e.type === 'HealthcheckFailed')) return h;
   const i = indexFor(h, e);
   if (i < 0) return h;
   const a = h.attempts[i];

@@ -25,13 +25,23 @@ export interface Lifecycle {
   seq: number;
   /** Versions whose attempt was rolled back: apply refuses them until --allow-rejected. */
   rejected: string[];
+  /** An Intent whose outcome is not in the log yet (a crash between them leaves it here). */
+  pendingIntent: { action: 'activate' | 'rollback' | 'mark-good'; slot: Slot; attempt?: string; by?: 'manual' | 'auto'; reason?: string } | null;
+  /**
+   * The slot on trial since Activated: the boot id it was activated in, and the boot_counter the
+   * log last knew for it (3 at activation, then each BootObserved's).
+   */
+  trial: { slot: Slot; boot: string; counter: number } | null;
 }
 
 export function initialLifecycle(): Lifecycle {
-  return { phase: 'idle', attemptCount: 0, healthCheckFailures: 0, seq: 0, rejected: [] };
+  return { phase: 'idle', attemptCount: 0, healthCheckFailures: 0, seq: 0, rejected: [], pendingIntent: null, trial: null };
 }
 
 const ON_TRIAL: ReadonlySet<Phase> = new Set(['activated', 'verifying']);
+
+/** An event of the current attempt (a migrated attempt has no id: any attempt-scoped event is its). */
+const ofTrial = (s: Lifecycle, attempt: string | undefined) => attempt !== undefined && (s.attemptId === undefined || attempt === s.attemptId);
 
 function failedChecks(checks: ReadonlyArray<{ name: string; ok: boolean; detail?: string }>): string {
   const bad = checks.filter((c) => !c.ok).map((c) => (c.detail ? `${c.name} (${c.detail})` : c.name));
@@ -52,7 +62,7 @@ function applyEvent(s: Lifecycle, e: StoredEvent): Lifecycle {
       return {
         ...s, phase: 'checking', attemptId: e.attempt, startedAt: e.at,
         fromVersion: d.fromVersion, toVersion: d.toVersion, fromSlot: d.fromSlot, toSlot: d.toSlot,
-        lastError: undefined, healthCheckFailures: 0,
+        lastError: undefined, healthCheckFailures: 0, trial: null,
         attemptCount: d.toVersion === s.toVersion ? s.attemptCount + 1 : 1,
       };
     }
@@ -63,25 +73,34 @@ function applyEvent(s: Lifecycle, e: StoredEvent): Lifecycle {
     case 'Staged':
       return { ...s, phase: 'staged' };
     case 'Activated':
-      return { ...s, phase: 'activated', healthCheckFailures: 0 };
+      return { ...s, phase: 'activated', healthCheckFailures: 0, pendingIntent: null, trial: { slot: e.data.slot, boot: e.boot, counter: 3 } };
+    case 'Intent':
+      return { ...s, pendingIntent: { ...e.data, ...(e.attempt ? { attempt: e.attempt } : {}) } };
+    case 'IntentAbandoned':
+      return { ...s, pendingIntent: null };
+    case 'BootObserved':
+      return s.trial && e.data.slot === s.trial.slot && e.data.bootCounter !== null ? { ...s, trial: { ...s.trial, counter: e.data.bootCounter } } : s;
+    // Only checks of the attempt on trial (they carry its id) move the lifecycle; a check of a
+    // stable system, or of the old slot before the reboot, is history only.
     case 'HealthcheckStarted':
-      return ON_TRIAL.has(s.phase) ? { ...s, phase: 'verifying' } : s;
+      return ON_TRIAL.has(s.phase) && ofTrial(s, e.attempt) ? { ...s, phase: 'verifying' } : s;
     case 'HealthcheckPassed':
-      return ON_TRIAL.has(s.phase) ? { ...s, phase: 'success', lastError: undefined, healthCheckFailures: 0 } : s;
+      return ON_TRIAL.has(s.phase) && ofTrial(s, e.attempt) && e.data.markedGood
+        ? { ...s, phase: 'success', lastError: undefined, healthCheckFailures: 0, trial: null, pendingIntent: null }
+        : s;
     case 'HealthcheckFailed':
-      return ON_TRIAL.has(s.phase)
+      return ON_TRIAL.has(s.phase) && ofTrial(s, e.attempt)
         ? { ...s, phase: 'activated', healthCheckFailures: e.data.consecutiveFailures, lastError: failedChecks(e.data.checks) }
         : s;
     case 'RolledBack': {
       const rejected = s.toVersion && !s.rejected.includes(s.toVersion) ? [...s.rejected, s.toVersion] : s.rejected;
-      return { ...s, phase: 'rolled_back', lastError: e.data.reason, rejected };
+      return { ...s, phase: 'rolled_back', lastError: e.data.reason, rejected, trial: null, pendingIntent: null };
     }
     case 'AttemptFailed':
-      return { ...s, phase: 'failed', lastError: e.data.error };
+      return { ...s, phase: 'failed', lastError: e.data.error, trial: null };
     case 'Migrated':
       return fromUpstream(s, e.data.state);
-    case 'UpdateChecked': case 'UpdateDeferred': case 'MetadataFetched': case 'Intent': case 'BootObserved':
-    case 'IntentAbandoned': case 'LogRepaired': case 'OperatorNote':
+    case 'UpdateChecked': case 'UpdateDeferred': case 'MetadataFetched': case 'LogRepaired': case 'OperatorNote':
       return s;
     default: {
       const _exhaustive: never = e;

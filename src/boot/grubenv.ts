@@ -6,12 +6,18 @@
  * where it stands, a new one goes after the last — so unknown keys, their order and any comments
  * stay, and the bytes equal what grub-editenv would write. Pure: no I/O here.
  */
+import { AgentError } from '../errors.js';
 
 export const GRUBENV_SIZE = 1024;
 const SIGNATURE = '# GRUB Environment Block\n';
 const NL = 0x0a, HASH = 0x23, BACKSLASH = 0x5c, EQ = 0x3d;
 
-export class GrubenvError extends Error {}
+/** A GRUB environment block that cannot be read or written as one (exit 1, the file named). */
+export class GrubenvError extends AgentError {
+  constructor(message: string) {
+    super('FAILED', message);
+  }
+}
 
 /** A new, empty block: what `grub-editenv FILE create` writes. */
 export function emptyGrubenv(): Buffer {

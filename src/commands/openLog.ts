@@ -1,7 +1,7 @@
 /** Opening the log from a command: the writer's lock, boot id, fail-stop wiring and persisted views in one place. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readBootId } from '../../events/bootId.js';
+import { eventBootId, readFacts } from '../boot/facts.js';
 import type { LogProblem } from '../../events/cursor.js';
 import { EventLog } from '../../events/log.js';
 import { nodeFs } from '../../events/logFs.js';
@@ -11,12 +11,9 @@ import type { LogFacts } from '../../projections/statusView.js';
 import { parseUpstreamState } from '../../projections/stateFile.js';
 import { EXIT } from '../errors.js';
 import { loadProjections, saveProjections, type Loaded } from '../persist/store.js';
+import { reconcile } from '../domain/reconcile.js';
+import { applyNew } from '../../projections/applyNew.js';
 import type { CliContext } from './command.js';
-
-/** The boot id stamped on events: the sandbox's under --root when it has one, else the kernel's. */
-export function eventBootId(root: string): string {
-  return readBootId(root) ?? readBootId('/') ?? 'unknown';
-}
 
 export async function openWriter(ctx: CliContext): Promise<EventLog> {
   return EventLog.open(ctx.paths.dataDir, {
@@ -67,16 +64,28 @@ async function migrateIfFirstRun(ctx: CliContext, log: EventLog): Promise<void> 
  * Runs a writer command: lock, migration, the command, then the persisted views (checkpoint and
  * state.json) brought up to date. Those are caches: failing to write them is a warning.
  */
-export async function withWriter<T>(ctx: CliContext, body: (log: EventLog) => Promise<T>): Promise<T> {
+export async function withWriter<T>(ctx: CliContext, body: (log: EventLog, state: Loaded) => Promise<T>): Promise<T> {
   const log = await openWriter(ctx);
   try {
     await migrateIfFirstRun(ctx, log);
-    const result = await body(log);
+    const state = await reconcileNow(ctx, log);
+    const result = await body(log, state);
     persistViews(ctx);
     return result;
   } finally {
     await log.close();
   }
+}
+
+/** Reconciliation (DESIGN.md §6) under the lock, before the command; returns the state after it. */
+async function reconcileNow(ctx: CliContext, log: EventLog): Promise<Loaded> {
+  const before = readProjections(ctx);
+  const facts = readFacts(ctx);
+  const now = systemClock();
+  const events = reconcile(before.projections.lifecycle, before.projections.node, facts, (l, n, es) => applyNew(l, n, es, facts.bootId, now));
+  if (events.length === 0) return before;
+  await log.append(events);
+  return readProjections(ctx);
 }
 
 export function persistViews(ctx: CliContext, opts: { ignoreCheckpoint?: boolean } = {}): Loaded | null {

@@ -1,5 +1,6 @@
 import { systemClock } from '../../events/systemClock.js';
 import { statusJson, statusText } from '../../projections/statusView.js';
+import { readBootFacts } from '../boot/bootFacts.js';
 import type { Command } from './command.js';
 import { logFacts, readProjections } from './openLog.js';
 
@@ -13,11 +14,13 @@ idle), and the log's last seq and head hash. Reads only: no lock, no mount, no f
 
 --json prints one object with the keys slots, boot, pending, state (the state.json object),
 last_attempt and log. Scripts may rely on them: keys are added, never renamed.
-Slot and boot-environment fields are null until this agent reads grubenv and the kernel command line.`,
+The booted slot comes from the kernel command line (kubesolo.slot=); the boot fields are grubenv's
+raw values (numbers as numbers), null when it cannot be read (with a warning on stderr).`,
   options: {},
   async run(_args, ctx) {
     const loaded = readProjections(ctx);
-    const s = statusJson(loaded.projections, { booted: null, grubenv: null }, logFacts(ctx, loaded), systemClock());
+    const boot = readBootFacts(ctx.paths, (m) => ctx.warn(m));
+    const s = statusJson(loaded.projections, boot, logFacts(ctx, loaded), systemClock());
     ctx.out(ctx.json ? JSON.stringify(s) : statusText(s));
     return 0;
   },

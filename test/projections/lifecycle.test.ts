@@ -13,8 +13,8 @@ const start = (to: string, attempt = `a-${to}-${Math.random()}`): NewEvent => ({
 const failed = (error = 'boom'): NewEvent => ({ type: 'AttemptFailed', data: { step: 'download', error } });
 const check = (): NewEvent => ({ type: 'UpdateChecked', data: { current: 'v1', latest: 'v2', available: true } });
 const activated: NewEvent[] = [{ type: 'Staged', data: { slot: 'B', version: 'v2', artifacts: [] } }, { type: 'Activated', data: { slot: 'B', previousSlot: 'A' } }];
-const hcFail = (n: number): NewEvent => ({ type: 'HealthcheckFailed', data: { checks: [{ name: 'api', ok: false, ms: 1, detail: 'timeout' }], consecutiveFailures: n } });
-const hcPass: NewEvent = { type: 'HealthcheckPassed', data: { checks: [{ name: 'api', ok: true, ms: 1 }], markedGood: true } };
+const hcFail = (n: number, attempt: string | undefined = 'att'): NewEvent => ({ type: 'HealthcheckFailed', attempt, data: { checks: [{ name: 'api', ok: false, ms: 1, detail: 'timeout' }], consecutiveFailures: n } });
+const hcPass: NewEvent = { type: 'HealthcheckPassed', attempt: 'att', data: { checks: [{ name: 'api', ok: true, ms: 1 }], markedGood: true } };
 
 test('a new node is idle with nothing counted', () => {
   assert.equal(given([]), initialLifecycle());
@@ -42,15 +42,17 @@ test('apply walks checking → downloading → staged; a step error is failed wi
 });
 
 test('a failed healthcheck after activation stays activated, counting failures, with last_error', () => {
-  const s = given([start('v2'), ...activated, { type: 'HealthcheckStarted', data: {} }, hcFail(1), hcFail(2)]);
+  const s = given([start('v2', 'att'), ...activated, { type: 'HealthcheckStarted', attempt: 'att', data: {} }, hcFail(1), hcFail(2)]);
   assert.is(s.phase, 'activated');
   assert.is(s.healthCheckFailures, 2);
   assert.is(s.lastError, 'healthcheck failed: api (timeout)');
 });
 
 test('a passing healthcheck on trial is success and clears the error; on a stable node nothing changes', () => {
-  const s = given([start('v2'), ...activated, hcFail(1), hcPass]);
+  const s = given([start('v2', 'att'), ...activated, hcFail(1), hcPass]);
   assert.equal([s.phase, s.lastError, s.healthCheckFailures], ['success', undefined, 0]);
+  const beforeReboot = given([start('v2', 'att'), ...activated, hcFail(1, undefined), { ...hcPass, attempt: undefined }]);
+  assert.equal([beforeReboot.phase, beforeReboot.healthCheckFailures], ['activated', 0], 'checks of the old slot (no attempt id) do not count');
   const stable = given([check(), hcPass, hcFail(1)]);
   assert.equal([stable.phase, stable.healthCheckFailures], ['idle', 0]);
 });
