@@ -51,7 +51,7 @@ test('a failed healthcheck after activation stays activated, counting failures, 
 test('a passing healthcheck on trial is success and clears the error; on a stable node nothing changes', () => {
   const s = given([start('v2', 'att'), ...activated, hcFail(1), hcPass]);
   assert.equal([s.phase, s.lastError, s.healthCheckFailures], ['success', undefined, 0]);
-  const beforeReboot = given([start('v2', 'att'), ...activated, hcFail(1, undefined), { ...hcPass, attempt: undefined }]);
+  const beforeReboot = given([start('v2', 'att'), ...activated, { ...hcFail(1), attempt: undefined }, { ...hcPass, attempt: undefined }]);
   assert.equal([beforeReboot.phase, beforeReboot.healthCheckFailures], ['activated', 0], 'checks of the old slot (no attempt id) do not count');
   const stable = given([check(), hcPass, hcFail(1)]);
   assert.equal([stable.phase, stable.healthCheckFailures], ['idle', 0]);
