@@ -17,11 +17,12 @@ import { rebuild } from './commands/rebuild.js';
 import { config } from './commands/config.js';
 import { activate } from './commands/activate.js';
 import { rollback } from './commands/rollback.js';
+import { healthcheck } from './commands/healthcheck.js';
 import { EXIT, codeOf, exitCodeOf, usage } from './errors.js';
 import { resolvePaths } from './paths.js';
 
 const PROG = 'kubesolo-update';
-const COMMANDS: Command[] = [status, history, activate, rollback, events, note, verify, rebuild, metrics, config];
+const COMMANDS: Command[] = [status, history, activate, rollback, healthcheck, events, note, verify, rebuild, metrics, config];
 
 const GLOBAL: OptionSpec = {
   'data-dir': { type: 'string' },

@@ -1,0 +1,91 @@
+/**
+ * A KubeSolo node in a directory, for the boot-control tests: grubenv, the two slots, the kernel
+ * command line and a boot id, all under --root. `stage` puts a release in a slot the way apply
+ * will (until apply exists); `reboot` runs the bootloader — real GRUB (grub-emu) when given one,
+ * else the proven TypeScript model — and boots the slot it picks.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EventLog } from '../../events/log.js';
+import type { ArtifactRecord, Slot } from '../../events/types.js';
+import { abSelect } from '../../src/boot/abSelectModel.js';
+import type { GrubEmu } from '../../src/boot/grubEmu.js';
+import { emptyGrubenv, parseGrubenv, setAll } from '../../src/boot/grubenv.js';
+import { cliSync } from './cli.js';
+import { tmpDir } from './tmp.js';
+
+export interface Sandbox { root: string; boot: number; dataDir: string; grubenv: string }
+
+export function makeSandbox(version = 'v1.0.0'): Sandbox {
+  const root = tmpDir('ksu-node-');
+  const sb: Sandbox = { root, boot: 1, dataDir: join(root, 'var/lib/kubesolo/update'), grubenv: join(root, 'boot/grub/grubenv') };
+  mkdirSync(join(root, 'boot/grub'), { recursive: true });
+  writeFileSync(sb.grubenv, setAll(emptyGrubenv(), { active_slot: 'A', boot_counter: 3, boot_success: 1 }));
+  writeSlot(sb, 'A', version);
+  mkdirSync(join(root, 'slots/B'), { recursive: true });
+  mkdirSync(join(root, 'proc/sys/kernel/random'), { recursive: true });
+  bootInto(sb, 'A');
+  return sb;
+}
+
+function bootInto(sb: Sandbox, slot: Slot): void {
+  writeFileSync(join(sb.root, 'proc/cmdline'), `console=ttyS0 kubesolo.slot=${slot} kubesolo.data=LABEL=KSOLODATA\n`);
+  writeFileSync(join(sb.root, 'proc/sys/kernel/random/boot_id'), `sandbox-boot-${sb.boot}\n`);
+}
+
+function writeSlot(sb: Sandbox, slot: Slot, version: string): ArtifactRecord[] {
+  const dir = join(sb.root, 'slots', slot);
+  mkdirSync(dir, { recursive: true });
+  rmSync(join(dir, 'version'), { force: true });
+  const artifacts: ArtifactRecord[] = [];
+  for (const name of ['vmlinuz', 'kubesolo-os.gz'] as const) {
+    const bytes = Buffer.from(`${name} of ${version} `.repeat(100));
+    writeFileSync(join(dir, name), bytes);
+    artifacts.push({ name, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
+  }
+  writeFileSync(join(dir, 'version'), `${version}\n`);
+  return artifacts;
+}
+
+/** Stages `version` into `slot` and records the attempt as apply will: AttemptStarted … Staged. */
+export async function stage(sb: Sandbox, version: string, slot: Slot, fromVersion: string, attempt = `att-${version}-${sb.boot}`): Promise<string> {
+  // apply is a writer command: it reconciles (observes this boot) before it starts an attempt.
+  const r = cliSync(['--root', sb.root, 'note', `staging ${version} into slot ${slot}`]);
+  if (r.code !== 0) throw new Error(r.stderr);
+  const artifacts = writeSlot(sb, slot, version);
+  const log = await EventLog.open(sb.dataDir, { writer: true, bootId: `sandbox-boot-${sb.boot}` });
+  const fromSlot: Slot = slot === 'A' ? 'B' : 'A';
+  await log.append([
+    { type: 'AttemptStarted', attempt, data: { fromVersion, fromSlot, toVersion: version, toSlot: slot, source: 'test' } },
+    { type: 'MetadataFetched', attempt, data: { version, artifacts, signed: true } },
+  ]);
+  await log.append([{ type: 'Staged', attempt, data: { slot, version, artifacts } }]);
+  await log.close();
+  return attempt;
+}
+
+export function env(sb: Sandbox): Record<string, string> {
+  return Object.fromEntries(parseGrubenv(readFileSync(sb.grubenv)));
+}
+
+/** Power-cycles the node: the bootloader runs on grubenv and the chosen slot boots. */
+export function reboot(sb: Sandbox, grub: GrubEmu | null): Slot {
+  const block = readFileSync(sb.grubenv);
+  let slot: Slot;
+  let after: Buffer;
+  if (grub) {
+    const [b] = grub.bootEach([block]);
+    slot = b.slot!;
+    after = b.block!;
+  } else {
+    const vars = new Map(parseGrubenv(block));
+    const model = abSelect({ active_slot: vars.get('active_slot') ?? null, boot_counter: vars.get('boot_counter') ?? null, boot_success: vars.get('boot_success') ?? null });
+    slot = model.slot;
+    after = model.saved ? setAll(block, model.saved) : block;
+  }
+  writeFileSync(sb.grubenv, after);
+  sb.boot++;
+  bootInto(sb, slot);
+  return slot;
+}
