@@ -32,7 +32,8 @@ export interface EventDataByType {
   };
   HealthcheckStarted: Record<string, never>;
   HealthcheckPassed: { checks: CheckResult[]; markedGood: boolean; recovered?: boolean };
-  HealthcheckFailed: { checks: CheckResult[]; consecutiveFailures: number };
+  /** `interrupted`: the checking process died (reconciliation); the trial goes back to activated, nothing counted. */
+  HealthcheckFailed: { checks: CheckResult[]; consecutiveFailures: number; interrupted?: boolean };
   RolledBack: { by: 'manual' | 'bootloader' | 'auto'; reason: string; fromSlot: Slot; toSlot: Slot; recovered?: boolean };
   AttemptFailed: { step: string; error: string; gate?: string };
   IntentAbandoned: { action: 'activate' | 'rollback' | 'mark-good'; slot: Slot };

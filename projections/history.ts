@@ -7,7 +7,7 @@ import type { CheckResult, Slot, StoredEvent } from '../events/types.js';
 export type Outcome = 'success' | 'failed' | 'rolled_back' | 'open';
 type TimedPhase = 'checking' | 'downloading' | 'staged' | 'activated' | 'verifying';
 
-export interface HealthcheckRecord { at: number; ok: boolean; checks: CheckResult[]; consecutiveFailures?: number; markedGood?: boolean }
+export interface HealthcheckRecord { at: number; ok: boolean; checks: CheckResult[]; consecutiveFailures?: number; markedGood?: boolean; interrupted?: boolean }
 export interface BootRecord { at: number; slot: Slot | null; bootCounter: number | null; bootSuccess: number | null; inferred?: boolean }
 
 export interface AttemptRecord {
@@ -111,7 +111,7 @@ export function evolveHistory(h: History, e: StoredEvent): History {
         ? end(withCheck, 'success', e.at) : withCheck);
     }
     case 'HealthcheckFailed': {
-      const rec = { at: e.at, ok: false, checks: e.data.checks, consecutiveFailures: e.data.consecutiveFailures };
+      const rec: HealthcheckRecord = { at: e.at, ok: false, checks: e.data.checks, consecutiveFailures: e.data.consecutiveFailures, ...(e.data.interrupted ? { interrupted: true } : {}) };
       const withCheck = { ...a, healthchecks: [...a.healthchecks, rec] };
       return put(h, i, a.outcome === 'open' ? enter(withCheck, 'activated', e.at) : withCheck);
     }

@@ -15,7 +15,7 @@ export interface AttemptJson {
   error: string | null;
   rollback: { by: string; reason: string } | null;
   boots: Array<{ at: string; slot: string | null; boot_counter: number | null; boot_success: number | null; inferred?: boolean }>;
-  healthchecks: Array<{ at: string; ok: boolean; checks: Array<{ name: string; ok: boolean; ms: number; detail?: string }>; consecutive_failures?: number; marked_good?: boolean }>;
+  healthchecks: Array<{ at: string; ok: boolean; checks: Array<{ name: string; ok: boolean; ms: number; detail?: string }>; consecutive_failures?: number; marked_good?: boolean; interrupted?: boolean }>;
   phases: Record<string, number>;
   migrated?: boolean;
 }
@@ -32,6 +32,7 @@ export function attemptJson(a: AttemptRecord): AttemptJson {
       at: goTime(h.at), ok: h.ok, checks: h.checks,
       ...(h.consecutiveFailures !== undefined ? { consecutive_failures: h.consecutiveFailures } : {}),
       ...(h.markedGood !== undefined ? { marked_good: h.markedGood } : {}),
+      ...(h.interrupted ? { interrupted: true } : {}),
     })),
     phases: { ...a.phases },
   };

@@ -89,9 +89,9 @@ function applyEvent(s: Lifecycle, e: StoredEvent): Lifecycle {
         ? { ...s, phase: 'success', lastError: undefined, healthCheckFailures: 0, trial: null, pendingIntent: null }
         : s;
     case 'HealthcheckFailed':
-      return ON_TRIAL.has(s.phase) && ofTrial(s, e.attempt)
-        ? { ...s, phase: 'activated', healthCheckFailures: e.data.consecutiveFailures, lastError: failedChecks(e.data.checks) }
-        : s;
+      if (!ON_TRIAL.has(s.phase) || !ofTrial(s, e.attempt)) return s;
+      if (e.data.interrupted) return { ...s, phase: 'activated' };
+      return { ...s, phase: 'activated', healthCheckFailures: e.data.consecutiveFailures, lastError: failedChecks(e.data.checks) };
     case 'RolledBack': {
       const rejected = s.toVersion && !s.rejected.includes(s.toVersion) ? [...s.rejected, s.toVersion] : s.rejected;
       return { ...s, phase: 'rolled_back', lastError: e.data.reason, rejected, trial: null, pendingIntent: null };

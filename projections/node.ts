@@ -53,7 +53,7 @@ export function evolveNode(n: NodeView, e: StoredEvent): NodeView {
     case 'LogRepaired':
       return { ...next, repairs: n.repairs + 1 };
     case 'HealthcheckFailed':
-      return { ...next, healthcheckFailures: n.healthcheckFailures + 1 };
+      return e.data.interrupted ? next : { ...next, healthcheckFailures: n.healthcheckFailures + 1 };
     case 'AttemptStarted':
       return { ...next, attemptsStarted: n.attemptsStarted + 1 };
     default:

@@ -10,7 +10,8 @@
  *   3. an Intent without its outcome → the outcome with recovered: true if grubenv shows the
  *      effect, else IntentAbandoned;
  *   4. checking or downloading left behind (we hold the lock: nobody is doing it) →
- *      AttemptFailed {step: "interrupted"}. verifying is left alone: the next healthcheck decides.
+ *      AttemptFailed {step: "interrupted"}; verifying left behind → back to activated
+ *      (HealthcheckFailed {interrupted: true}, nothing counted): the next healthcheck decides.
  */
 import type { NewEvent, Slot } from '../../events/types.js';
 import type { Lifecycle } from '../../projections/lifecycle.js';
@@ -70,6 +71,9 @@ function resolveIntent(l: Lifecycle, f: ReconcileFacts): NewEvent[] {
 }
 
 function interrupted(l: Lifecycle): NewEvent[] {
+  if (l.phase === 'verifying') {
+    return [{ type: 'HealthcheckFailed', attempt: l.attemptId, data: { checks: [], consecutiveFailures: l.healthCheckFailures, interrupted: true } }];
+  }
   if (l.phase !== 'checking' && l.phase !== 'downloading') return [];
   return [{ type: 'AttemptFailed', attempt: l.attemptId, data: { step: 'interrupted', error: `the process running this attempt stopped while ${l.phase}` } }];
 }
