@@ -33,6 +33,7 @@ const GLOBAL: OptionSpec = {
   json: { type: 'boolean' },
   debug: { type: 'boolean' },
   wait: { type: 'string' },
+  slots: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 };
@@ -58,6 +59,7 @@ Global flags:
   --conf PATH     update.conf (default /etc/kubesolo/update.conf)
   --grubenv PATH  GRUB environment block (default /boot/grub/grubenv)
   --wait SECONDS  writers wait this long for another writer's lock (default 0: fail at once, exit 75)
+  --slots KIND    dir (DIR/slots/A|B, the default under --root) or partitions (labels KSOLOA/KSOLOB)
   --json          machine-readable output on stdout
   --debug         stack traces with errors
   -h, --help      this text; '${PROG} <command> --help' for one command
@@ -79,6 +81,12 @@ function parseWait(raw: unknown): number {
   const s = Number(raw);
   if (!Number.isFinite(s) || s < 0) throw usage(`--wait takes seconds (0 or more), not ${JSON.stringify(raw)}`);
   return Math.round(s * 1000);
+}
+
+function parseSlots(raw: unknown): 'dir' | 'partitions' | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'dir' || raw === 'partitions') return raw;
+  throw usage(`--slots takes dir or partitions, not ${JSON.stringify(raw)}`);
 }
 
 function allOptions(): OptionSpec {
@@ -129,6 +137,7 @@ export async function main(argv: string[]): Promise<number> {
       }),
       json, debug,
       waitMs: parseWait(values.wait),
+      slots: parseSlots(values.slots),
       invocation: [PROG, ...argv].join(' '),
       out: (text) => { process.stdout.write(`${text}\n`); },
       warn: (text) => { process.stderr.write(`${PROG}: ${command.name}: ${text}\n`); },

@@ -9,16 +9,17 @@ import { readBootId } from '../../events/bootId.js';
 import { readBootedSlot } from './bootFacts.js';
 import { parseGrubenv } from './grubenv.js';
 import { readGrubenvFile } from './grubenvFile.js';
-import { SLOTS, dirSlots, type SlotStore } from './slots.js';
+import { SLOTS, dirSlots, partitionSlots, slotVersion, type SlotStore } from './slots.js';
 
 /** The boot id stamped on events: the sandbox's under --root when it has one, else the kernel's. */
 export function eventBootId(root: string): string {
   return readBootId(root) ?? readBootId('/') ?? 'unknown';
 }
 
-/** The slot store: directories under --root; partitions by label are not supported yet (null). */
-export function slotStore(ctx: CliContext): SlotStore | null {
-  return ctx.paths.root !== '/' ? dirSlots(ctx.paths.root) : null;
+/** The slot store: directories under --root, partitions by label on a node; --slots chooses. */
+export function slotStore(ctx: CliContext): SlotStore {
+  const kind = ctx.slots ?? (ctx.paths.root !== '/' ? 'dir' : 'partitions');
+  return kind === 'dir' ? dirSlots(ctx.paths.root) : partitionSlots();
 }
 
 const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : null);
@@ -36,12 +37,23 @@ export function readEnv(ctx: CliContext): EnvVars | null {
   }
 }
 
-export function readFacts(ctx: CliContext): ReconcileFacts {
-  const store = slotStore(ctx);
+/**
+ * The facts reconciliation needs. Slot versions are read only on a new boot (the BootObserved
+ * records them), so an ordinary command never mounts anything.
+ */
+export async function readFacts(ctx: CliContext, newBoot: (bootId: string) => boolean): Promise<ReconcileFacts> {
+  const bootId = eventBootId(ctx.paths.root);
   const versions: Partial<Record<Slot, string>> = {};
-  for (const s of SLOTS) {
-    const v = store?.version(s);
-    if (v) versions[s] = v;
+  const booted = readBootedSlot(ctx.paths.cmdline);
+  const env = readEnv(ctx);
+  if (newBoot(bootId) && (booted !== null || env !== null)) {
+    const store = slotStore(ctx);
+    for (const s of SLOTS) {
+      try {
+        const v = await slotVersion(store, s);
+        if (v) versions[s] = v;
+      } catch { /* a slot we cannot read has no version to record */ }
+    }
   }
-  return { bootId: eventBootId(ctx.paths.root), booted: readBootedSlot(ctx.paths.cmdline), env: readEnv(ctx), versions };
+  return { bootId, booted, env, versions };
 }

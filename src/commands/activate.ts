@@ -1,5 +1,5 @@
 import { crashPoint } from '../../events/crashPoint.js';
-import { bootable } from '../boot/slots.js';
+import { bootable, slotVersion } from '../boot/slots.js';
 import { readBootedSlot } from '../boot/bootFacts.js';
 import { slotStore } from '../boot/facts.js';
 import { setAll } from '../boot/grubenv.js';
@@ -27,7 +27,6 @@ Exit codes: 0 activated · 3 refused (nothing staged, slot not bootable, booted 
     return withWriter(ctx, async (log, state) => {
       const { lifecycle: l, node } = state.projections;
       const store = slotStore(ctx);
-      if (!store) throw new AgentError('REFUSED', 'slots on KSOLOA/KSOLOB partitions are not supported yet; use --root DIR (slots in DIR/slots/A|B)');
       const target = l.toSlot ? await bootable(store, l.toSlot, node.stagedArtifacts[l.toSlot]) : { ok: false as const, reason: 'no slot staged' };
       const d = decideActivate(l, readBootedSlot(ctx.paths.cmdline), target);
       if ('refused' in d) throw new AgentError('REFUSED', d.refused);
@@ -37,7 +36,7 @@ Exit codes: 0 activated · 3 refused (nothing staged, slot not bootable, booted 
       writeGrubenvFile(ctx.paths.grubenv, setAll(block, { active_slot: d.slot, boot_counter: 3, boot_success: 0 }, ctx.paths.grubenv));
       crashPoint('activate.after-grubenv');
       await log.append([{ type: 'Activated', attempt: l.attemptId, data: { slot: d.slot, previousSlot: d.previousSlot } }]);
-      const version = store.version(d.slot);
+      const version = await slotVersion(store, d.slot);
       ctx.out(ctx.json
         ? JSON.stringify({ activated: d.slot, version, previous: d.previousSlot, boot_counter: 3 })
         : `slot ${d.slot}${version ? ` (${version})` : ''} boots next, on trial: it must pass a health check within 3 boots, or GRUB falls back to slot ${d.previousSlot}.\nNothing was rebooted; reboot when ready.`);

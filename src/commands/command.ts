@@ -10,6 +10,8 @@ export interface CliContext {
   debug: boolean;
   /** --wait, in ms: how long a writer waits for the lock. */
   waitMs: number;
+  /** --slots: where the slots are (default: directories under --root, partitions otherwise). */
+  slots?: 'dir' | 'partitions';
   /** This invocation as typed, for the lock's owner file. */
   invocation: string;
   out(text: string): void;

@@ -85,7 +85,7 @@ Exit codes: 0 healthy · 1 a check failed · 2 bad flag or setting · 75 busy.`,
       async function autoRollback(): Promise<string> {
         const store = slotStore(ctx);
         const target = other(l.trial!.slot);
-        const t = store ? await bootable(store, target, state.projections.node.stagedArtifacts[target]) : { ok: false as const, reason: 'partition slots are not supported yet' };
+        const t = await bootable(store, target, state.projections.node.stagedArtifacts[target]);
         if (!t.ok) {
           ctx.warn(`not rolling back automatically: slot ${target} is not bootable: ${t.reason}`);
           return `no automatic rollback: slot ${target} is not bootable`;

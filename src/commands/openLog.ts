@@ -80,7 +80,7 @@ export async function withWriter<T>(ctx: CliContext, body: (log: EventLog, state
 /** Reconciliation (DESIGN.md §6) under the lock, before the command; returns the state after it. */
 async function reconcileNow(ctx: CliContext, log: EventLog): Promise<Loaded> {
   const before = readProjections(ctx);
-  const facts = readFacts(ctx);
+  const facts = await readFacts(ctx, (bootId) => before.projections.node.lastBoot?.boot !== bootId);
   const now = systemClock();
   const events = reconcile(before.projections.lifecycle, before.projections.node, facts, (l, n, es) => applyNew(l, n, es, facts.bootId, now));
   if (events.length === 0) return before;

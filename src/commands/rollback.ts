@@ -37,7 +37,6 @@ Exit codes: 0 done or nothing to do · 3 refused · 1 grubenv unreadable or unwr
     return withWriter(ctx, async (log, state) => {
       const { lifecycle: l, node } = state.projections;
       const store = slotStore(ctx);
-      if (!store) throw new AgentError('REFUSED', 'slots on KSOLOA/KSOLOB partitions are not supported yet; use --root DIR (slots in DIR/slots/A|B)');
       const block = readGrubenvFile(ctx.paths.grubenv);
       const slots = await bootability(store, node);
       const d = decideRollback(readBootedSlot(ctx.paths.cmdline), envVars(block, ctx.paths.grubenv), (to as Slot | undefined) ?? null, (s) => slots[s]);

@@ -11,18 +11,19 @@ import { EventLog } from '../../events/log.js';
 import type { ArtifactRecord, Slot } from '../../events/types.js';
 import { abSelect } from '../../src/boot/abSelectModel.js';
 import type { GrubEmu } from '../../src/boot/grubEmu.js';
+import type { SlotStore } from '../../src/boot/slots.js';
 import { emptyGrubenv, parseGrubenv, setAll } from '../../src/boot/grubenv.js';
 import { cliSync } from './cli.js';
 import { tmpDir } from './tmp.js';
 
 export interface Sandbox { root: string; boot: number; dataDir: string; grubenv: string }
 
-export function makeSandbox(version = 'v1.0.0'): Sandbox {
+export function makeSandbox(version: string | null = 'v1.0.0'): Sandbox {
   const root = tmpDir('ksu-node-');
   const sb: Sandbox = { root, boot: 1, dataDir: join(root, 'var/lib/kubesolo/update'), grubenv: join(root, 'boot/grub/grubenv') };
   mkdirSync(join(root, 'boot/grub'), { recursive: true });
   writeFileSync(sb.grubenv, setAll(emptyGrubenv(), { active_slot: 'A', boot_counter: 3, boot_success: 1 }));
-  writeSlot(sb, 'A', version);
+  if (version) writeSlot(sb, 'A', version);
   mkdirSync(join(root, 'slots/B'), { recursive: true });
   mkdirSync(join(root, 'proc/sys/kernel/random'), { recursive: true });
   bootInto(sb, 'A');
@@ -34,8 +35,7 @@ function bootInto(sb: Sandbox, slot: Slot): void {
   writeFileSync(join(sb.root, 'proc/sys/kernel/random/boot_id'), `sandbox-boot-${sb.boot}\n`);
 }
 
-function writeSlot(sb: Sandbox, slot: Slot, version: string): ArtifactRecord[] {
-  const dir = join(sb.root, 'slots', slot);
+function writeSlotFiles(dir: string, version: string): ArtifactRecord[] {
   mkdirSync(dir, { recursive: true });
   rmSync(join(dir, 'version'), { force: true });
   const artifacts: ArtifactRecord[] = [];
@@ -48,12 +48,21 @@ function writeSlot(sb: Sandbox, slot: Slot, version: string): ArtifactRecord[] {
   return artifacts;
 }
 
+function writeSlot(sb: Sandbox, slot: Slot, version: string): ArtifactRecord[] {
+  return writeSlotFiles(join(sb.root, 'slots', slot), version);
+}
+
+/** Writes a release into a slot of any store (a partition is mounted for it), as apply will. */
+export function writeRelease(store: SlotStore, slot: Slot, version: string): Promise<ArtifactRecord[]> {
+  return store.withDir(slot, 'rw', async (dir) => writeSlotFiles(dir, version));
+}
+
 /** Stages `version` into `slot` and records the attempt as apply will: AttemptStarted … Staged. */
-export async function stage(sb: Sandbox, version: string, slot: Slot, fromVersion: string, attempt = `att-${version}-${sb.boot}`): Promise<string> {
+export async function stage(sb: Sandbox, version: string, slot: Slot, fromVersion: string, attempt = `att-${version}-${sb.boot}`, store?: SlotStore): Promise<string> {
   // apply is a writer command: it reconciles (observes this boot) before it starts an attempt.
-  const r = cliSync(['--root', sb.root, 'note', `staging ${version} into slot ${slot}`]);
+  const r = cliSync(['--root', sb.root, ...(store ? ['--slots', 'partitions'] : []), 'note', `staging ${version} into slot ${slot}`]);
   if (r.code !== 0) throw new Error(r.stderr);
-  const artifacts = writeSlot(sb, slot, version);
+  const artifacts = store ? await writeRelease(store, slot, version) : writeSlot(sb, slot, version);
   const log = await EventLog.open(sb.dataDir, { writer: true, bootId: `sandbox-boot-${sb.boot}` });
   const fromSlot: Slot = slot === 'A' ? 'B' : 'A';
   await log.append([
