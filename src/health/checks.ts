@@ -50,7 +50,7 @@ function httpStatus(url: string, timeoutMs: number): Promise<number | string> {
   return new Promise((resolve) => {
     let u: URL;
     try { u = new URL(url); } catch { return resolve(`not a URL: ${url}`); }
-    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: 'GET', timeout: timeoutMs }, (res) => {
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -74,7 +74,7 @@ export const CHECKS: Record<string, Check> = {
     } catch (err) {
       return { ok: false, detail: (err as Error).message };
     } finally {
-      rmSync(path, { force: true });
+      try { rmSync(path, { force: true }); } catch { /* the failure is already the answer */ }
     }
   },
   async 'probe-url'(env) {

@@ -93,6 +93,25 @@ test('boots the agent never saw are inferred from the counter', async () => {
   assert.equal([h.outcome, h.rollback.by], ['rolled_back', 'bootloader']);
 });
 
+test('auto rollback: at --auto-rollback-after N consecutive failures GRUB is pointed back, without a reboot', async () => {
+  const sb = makeSandbox();
+  await stage(sb, 'v1.4.0', 'B', 'v1.0.0');
+  ok(sb, 'activate');
+  assert.is(reboot(sb, grub), 'B');
+  let r = ksu(sb, 'healthcheck', ...FAIL, '--auto-rollback-after', '2');
+  assert.is(r.code, 1);
+  assert.equal(env(sb).active_slot, 'B');
+  r = ksu(sb, 'healthcheck', ...FAIL, '--auto-rollback-after', '2');
+  assert.is(r.code, 1, 'the health check still failed');
+  assert.match(r.stdout, 'rolled back to slot A (boots next; nothing was rebooted)');
+  assert.equal(env(sb), { active_slot: 'A', boot_counter: '3', boot_success: '1' });
+  const [h] = JSON.parse(ok(sb, 'history', '--json')).attempts;
+  assert.equal([h.outcome, h.rollback], ['rolled_back', { by: 'auto', reason: '2 consecutive failed health checks' }]);
+  assert.is(reboot(sb, grub), 'A');
+  ok(sb, 'note', 'back on A');
+  assert.is(ok(sb, 'events', '--type', 'RolledBack').trim().split('\n').length, 1, 'no second rollback recorded for the same attempt');
+});
+
 test('manual rollback: back to the previous slot, then nothing to do; a switch pending is cancelled', async () => {
   const sb = makeSandbox();
   await stage(sb, 'v1.1.0', 'B', 'v1.0.0');
