@@ -78,6 +78,13 @@ function interrupted(l: Lifecycle): NewEvent[] {
   return [{ type: 'AttemptFailed', attempt: l.attemptId, data: { step: 'interrupted', error: `the process running this attempt stopped while ${l.phase}` } }];
 }
 
+/** Leaves `attempt` out rather than undefined, so events compare and serialize cleanly. */
+function tidy(e: NewEvent): NewEvent {
+  if (e.attempt !== undefined) return e;
+  const { attempt: _none, ...rest } = e;
+  return rest as NewEvent;
+}
+
 /**
  * The events reconciliation appends. `evolve` folds each rule's events into the lifecycle before
  * the next rule looks (the shell passes the projection fold).
@@ -86,7 +93,7 @@ export function reconcile(l0: Lifecycle, n0: NodeView, f: ReconcileFacts, evolve
   const out: NewEvent[] = [];
   let l = l0, n = n0;
   for (const rule of [(a: Lifecycle, b: NodeView) => observeBoot(a, b, f), (a: Lifecycle) => bootloaderRollback(a, f), (a: Lifecycle) => resolveIntent(a, f), interrupted]) {
-    const events = rule(l, n);
+    const events = rule(l, n).map(tidy);
     if (events.length === 0) continue;
     out.push(...events);
     [l, n] = evolve(l, n, events);
