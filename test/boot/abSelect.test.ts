@@ -23,13 +23,15 @@ function blockOf(v: AbVars): Buffer {
   return setAll(emptyGrubenv(), set);
 }
 
-test('ab-select.cfg passes grub-script-check', () => {
-  const r = spawnSync('grub-script-check', [AB_SELECT_CFG], { encoding: 'utf8' });
-  if (r.error) {
-    if (process.env.CI) assert.unreachable('CI must have grub-script-check (grub-common)');
-    return console.log('    (skipped: no grub-script-check)');
+test('ab-select.cfg and grub.cfg pass grub-script-check', () => {
+  for (const file of [AB_SELECT_CFG, AB_SELECT_CFG.replace(/ab-select\.cfg$/, 'grub.cfg')]) {
+    const r = spawnSync('grub-script-check', [file], { encoding: 'utf8' });
+    if (r.error) {
+      if (process.env.CI) assert.unreachable('CI must have grub-script-check (grub-common)');
+      return console.log('    (skipped: no grub-script-check)');
+    }
+    assert.is(r.status, 0, `${file}: ${r.stdout}${r.stderr}`);
   }
-  assert.is(r.status, 0, r.stdout + r.stderr);
 });
 
 test('real GRUB and the TypeScript model agree on every env state', () => {
