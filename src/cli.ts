@@ -18,11 +18,14 @@ import { config } from './commands/config.js';
 import { activate } from './commands/activate.js';
 import { rollback } from './commands/rollback.js';
 import { healthcheck } from './commands/healthcheck.js';
+import { keygen } from './commands/keygen.js';
+import { check } from './commands/check.js';
+import { release } from './commands/release.js';
 import { EXIT, codeOf, exitCodeOf, usage } from './errors.js';
 import { resolvePaths } from './paths.js';
 
 const PROG = 'kubesolo-update';
-const COMMANDS: Command[] = [status, history, activate, rollback, healthcheck, events, note, verify, rebuild, metrics, config];
+const COMMANDS: Command[] = [status, history, check, activate, rollback, healthcheck, events, note, verify, rebuild, metrics, config, keygen, release];
 
 const GLOBAL: OptionSpec = {
   'data-dir': { type: 'string' },
@@ -89,10 +92,19 @@ function parseSlots(raw: unknown): 'dir' | 'partitions' | undefined {
   throw usage(`--slots takes dir or partitions, not ${JSON.stringify(raw)}`);
 }
 
-function allOptions(): OptionSpec {
-  const all: OptionSpec = { ...GLOBAL };
-  for (const c of COMMANDS) Object.assign(all, c.options);
-  return all;
+/** The command named in argv: the first word that is neither a flag nor a global flag's value. */
+function findCommand(argv: string[]): Command | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return undefined;
+    if (a.startsWith('-')) {
+      const name = a.replace(/^--?/, '');
+      if (!a.includes('=') && GLOBAL[name]?.type === 'string') i++;
+      continue;
+    }
+    return COMMANDS.find((c) => c.name === a);
+  }
+  return undefined;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -110,15 +122,17 @@ export async function main(argv: string[]): Promise<number> {
   };
   try {
     let parsed;
+    // A command's own flags win over global ones of the same name (release --version V).
+    const options: OptionSpec = { ...GLOBAL, ...(findCommand(argv)?.options ?? {}) };
     try {
-      parsed = parseArgs({ args: argv, options: allOptions(), allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     } catch (err) {
       // Node's parser explains itself over several lines; an operator needs the first.
       throw usage(`${(err as Error).message.split('\n')[0].replace(/\. To specify .*$/, '').replace(/\.$/, '')}; see '${PROG} --help'`);
     }
     const { values, positionals } = parsed;
     const [name, ...rest] = positionals;
-    if (values.version) { process.stdout.write(`${version()}\n`); return EXIT.OK; }
+    if (values.version === true) { process.stdout.write(`${version()}\n`); return EXIT.OK; }
     if (!name) {
       if (values.help) { process.stdout.write(`${mainHelp()}\n`); return EXIT.OK; }
       throw usage(`no command given; see '${PROG} --help'`);
@@ -127,9 +141,6 @@ export async function main(argv: string[]): Promise<number> {
     if (!command) throw usage(`unknown command ${JSON.stringify(name)}; see '${PROG} --help'`);
     commandName = command.name;
     if (values.help) { process.stdout.write(`${commandHelp(command)}\n`); return EXIT.OK; }
-    for (const key of Object.keys(values)) {
-      if (!(key in GLOBAL) && !(key in command.options)) throw usage(`--${key} is not a flag of ${command.name}; see '${PROG} ${command.name} --help'`);
-    }
     const ctx: CliContext = {
       paths: resolvePaths({
         root: values.root as string | undefined, dataDir: values['data-dir'] as string | undefined,

@@ -3,7 +3,8 @@ import { KEYS, flagOf } from '../config/schema.js';
 import type { Command, OptionSpec } from './command.js';
 
 /** Every setting as a flag, for the commands that take them. */
-export const CONFIG_OPTIONS: OptionSpec = Object.fromEntries(KEYS.map((k) => [flagOf(k.key), { type: 'string', multiple: k.type === 'strings' }]));
+export const CONFIG_OPTIONS: OptionSpec = Object.fromEntries(KEYS.map((k) => [flagOf(k.key),
+  k.type === 'bool' ? { type: 'boolean' } : { type: 'string', multiple: k.type === 'strings' }]));
 
 const show = (v: unknown) => (v === null ? '(unset)' : Array.isArray(v) ? (v.length ? v.join(',') : '(none)') : String(v));
 

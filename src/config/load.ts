@@ -19,6 +19,12 @@ function convert(spec: KeySpec, raw: string, where: string): string | number | s
       return n;
     }
     case 'list': return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'bool': {
+      const v = raw.toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return 1;
+      if (['0', 'false', 'no', 'off', ''].includes(v)) return 0;
+      throw new AgentError('USAGE', `${where}: ${spec.key} must be 0 or 1 (or true/false), not ${JSON.stringify(raw)}`);
+    }
     case 'strings': return [raw];
     default: return raw;
   }

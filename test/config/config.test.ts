@@ -30,6 +30,12 @@ test('precedence: flag over file over default; a missing file is fine', () => {
     ['healthcheck_url', null, 'default'],
     ['auto_rollback_after', 5, 'flag'],
     ['timeout', 30, 'file'],
+    ['server', null, 'default'],
+    ['channel', null, 'default'],
+    ['maintenance_window', null, 'default'],
+    ['pubkey', null, 'default'],
+    ['http_timeout', 30, 'default'],
+    ['allow_downgrade', 0, 'default'],
   ]);
 });
 

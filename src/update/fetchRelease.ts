@@ -1,0 +1,57 @@
+/**
+ * Fetching, validating and authenticating latest.json — the step shared by check and apply.
+ * With a public key, the metadata must be signed, or else both artifacts must carry signatures
+ * (checked when they are downloaded); anything else fails closed.
+ */
+import type { KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { AgentError } from '../errors.js';
+import { fetchBytes } from './http.js';
+import { METADATA_CAP, parseMetadata, type Release } from './metadata.js';
+import { parseSignature, publicKeyFromHex, verifySignature } from './signing.js';
+
+export interface Fetched { release: Release; url: string; signed: boolean }
+
+export function loadPublicKey(path: string | null): KeyObject | null {
+  if (!path) return null;
+  let text: string;
+  try { text = readFileSync(path, 'utf8'); } catch (err) { throw new AgentError('USAGE', `cannot read the public key ${path}: ${(err as Error).message}`); }
+  try { return publicKeyFromHex(text, path); } catch (err) { throw new AgentError('USAGE', (err as Error).message); }
+}
+
+export function latestUrl(server: string): string {
+  try {
+    return new URL('latest.json', server.endsWith('/') ? server : `${server}/`).href;
+  } catch {
+    throw new AgentError('USAGE', `server ${JSON.stringify(server)} is not a URL`);
+  }
+}
+
+/** Fetches a small signature file and checks it; throws FAILED with the reason otherwise. */
+export async function checkSignature(sigUrl: string, message: Buffer, key: KeyObject, what: string, idleMs: number): Promise<void> {
+  const { body } = await fetchBytes(sigUrl, { idleMs, maxBytes: 1024, what: `the signature of ${what}` });
+  const sig = parseSignature(body);
+  if (!sig) throw new AgentError('FAILED', `the signature of ${what} (${sigUrl}) is neither 64 bytes nor 128 hex characters`);
+  if (!verifySignature(message, sig, key)) throw new AgentError('FAILED', `the signature of ${what} does not match the configured public key`);
+}
+
+export async function fetchRelease(server: string, key: KeyObject | null, idleMs: number): Promise<Fetched> {
+  const url = latestUrl(server);
+  const { body, url: finalUrl } = await fetchBytes(url, { idleMs, maxBytes: METADATA_CAP, what: 'latest.json' });
+  let release: Release;
+  try {
+    release = parseMetadata(body, finalUrl);
+  } catch (err) {
+    throw new AgentError('FAILED', (err as Error).message);
+  }
+  let signed = false;
+  if (key) {
+    if (release.metadataSigUrl) {
+      await checkSignature(release.metadataSigUrl, body, key, 'latest.json', idleMs);
+      signed = true;
+    } else if (!release.artifacts.every((a) => a.sigUrl)) {
+      throw new AgentError('FAILED', 'a public key is configured, but latest.json is not signed (no metadata_sig_url) and not every artifact has a signature: refusing unauthenticated updates');
+    }
+  }
+  return { release, url: finalUrl, signed };
+}

@@ -1,0 +1,78 @@
+/**
+ * Small HTTP GETs (latest.json, signatures) with a size cap, redirects (at most 5, loops
+ * refused) and an idle timeout — time to connect and between bytes, never for the whole
+ * transfer. node:http only.
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { AgentError } from '../errors.js';
+
+/** A failed transfer (exit 1); `transient` ones (5xx, resets, stalls) are worth a retry. */
+export class HttpError extends AgentError {
+  constructor(message: string, readonly transient: boolean) {
+    super('FAILED', message);
+  }
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** Opens a GET, following redirects; resolves with the 2xx response (body not read yet). */
+export function open(url: string, opts: { idleMs: number; headers?: Record<string, string>; maxRedirects?: number }): Promise<{ res: IncomingMessage; url: string }> {
+  const seen = new Set<string>();
+  const go = (target: string, left: number): Promise<{ res: IncomingMessage; url: string }> => new Promise((resolve, reject) => {
+    let u: URL;
+    try { u = new URL(target); } catch { return reject(new HttpError(`not a URL: ${target}`, false)); }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return reject(new HttpError(`refusing ${u.protocol} URL ${target}`, false));
+    seen.add(u.href);
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: 'GET', headers: opts.headers, agent: false }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (REDIRECTS.has(status) && res.headers.location) {
+        res.resume();
+        const next = new URL(res.headers.location, u).href;
+        if (seen.has(next)) return reject(new HttpError(`GET ${target}: redirect loop`, false));
+        if (left <= 0) return reject(new HttpError(`GET ${target}: too many redirects`, false));
+        return resolve(go(next, left - 1));
+      }
+      if (status < 200 || status > 299) {
+        res.resume();
+        return reject(new HttpError(`GET ${target}: HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`, status >= 500 || status === 429));
+      }
+      resolve({ res, url: u.href });
+    });
+    req.setTimeout(opts.idleMs, () => req.destroy(new HttpError(`GET ${target}: no answer for ${opts.idleMs / 1000} s`, true)));
+    req.on('error', (e) => reject(e instanceof HttpError ? e : new HttpError(`GET ${target}: ${e.message}`, true)));
+    req.end();
+  });
+  return go(url, opts.maxRedirects ?? 5);
+}
+
+/** The whole body of a small resource; more than `maxBytes` is an error, read no further. */
+export async function fetchBytes(url: string, opts: { idleMs: number; maxBytes: number; what?: string }): Promise<{ body: Buffer; url: string }> {
+  const { res, url: final } = await open(url, { idleMs: opts.idleMs });
+  const declared = Number(res.headers['content-length']);
+  if (Number.isFinite(declared) && declared > opts.maxBytes) {
+    res.destroy();
+    throw new HttpError(`${opts.what ?? url} is ${declared} bytes, more than the ${opts.maxBytes} allowed`, false);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    let settled = false;
+    // The first word is the true one: destroying the response also emits 'aborted' and 'error'.
+    const fail = (e: HttpError) => { if (!settled) { settled = true; reject(e); } res.destroy(); };
+    res.setTimeout(opts.idleMs, () => fail(new HttpError(`GET ${url}: the body stalled for ${opts.idleMs / 1000} s`, true)));
+    res.on('data', (c: Buffer) => {
+      got += c.length;
+      if (got > opts.maxBytes) return fail(new HttpError(`${opts.what ?? url} is more than the ${opts.maxBytes} bytes allowed`, false));
+      chunks.push(c);
+    });
+    res.on('error', (e) => fail(e instanceof HttpError ? e : new HttpError(`GET ${url}: ${e.message}`, true)));
+    res.on('aborted', () => fail(new HttpError(`GET ${url}: the connection closed mid-body`, true)));
+    res.on('end', () => {
+      if (settled) return;
+      settled = true;
+      if (Number.isFinite(declared) && got !== declared) return reject(new HttpError(`GET ${url}: the body ended after ${got} of ${declared} bytes`, true));
+      resolve({ body: Buffer.concat(chunks), url: final });
+    });
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * A real HTTP server on 127.0.0.1 for update tests: serves a release directory made by
+ * `kubesolo-update release`, and routes that misbehave on purpose (`/hostile/<name>/...`).
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse, type IncomingMessage } from 'node:http';
+import { join, normalize } from 'node:path';
+
+export interface TestServer { url: string; close(): Promise<void>; hits: Map<string, number> }
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export async function serve(dir: string, routes: Record<string, Handler> = {}): Promise<TestServer> {
+  const hits = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    const route = routes[path];
+    if (route) return route(req, res);
+    const file = join(dir, normalize(path).replace(/^(\.\.[/\\])+/, ''));
+    if (!existsSync(file) || !statSync(file).isFile()) { res.statusCode = 404; return res.end('not found'); }
+    res.setHeader('content-length', statSync(file).size);
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    hits,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
