@@ -32,10 +32,15 @@ export interface Lifecycle {
    * log last knew for it (3 at activation, then each BootObserved's).
    */
   trial: { slot: Slot; boot: string; counter: number } | null;
+  /**
+   * Bytes of each artifact durably downloaded into a slot for a version (DownloadProgress), kept
+   * across an interrupted attempt so the next attempt at the same version and slot resumes.
+   */
+  partial: { version: string; slot: Slot; bytes: Record<string, number> } | null;
 }
 
 export function initialLifecycle(): Lifecycle {
-  return { phase: 'idle', attemptCount: 0, healthCheckFailures: 0, seq: 0, rejected: [], pendingIntent: null, trial: null };
+  return { phase: 'idle', attemptCount: 0, healthCheckFailures: 0, seq: 0, rejected: [], pendingIntent: null, trial: null, partial: null };
 }
 
 const ON_TRIAL: ReadonlySet<Phase> = new Set(['activated', 'verifying']);
@@ -64,14 +69,20 @@ function applyEvent(s: Lifecycle, e: StoredEvent): Lifecycle {
         fromVersion: d.fromVersion, toVersion: d.toVersion, fromSlot: d.fromSlot, toSlot: d.toSlot,
         lastError: undefined, healthCheckFailures: 0, trial: null,
         attemptCount: d.toVersion === s.toVersion ? s.attemptCount + 1 : 1,
+        partial: s.partial && s.partial.version === d.toVersion && s.partial.slot === d.toSlot ? s.partial : null,
       };
     }
+    case 'DownloadProgress': {
+      const phase = s.phase === 'checking' || s.phase === 'downloading' ? 'downloading' : s.phase;
+      if (!s.toVersion || !s.toSlot) return { ...s, phase };
+      const base = s.partial && s.partial.version === s.toVersion && s.partial.slot === s.toSlot ? s.partial.bytes : {};
+      return { ...s, phase, partial: { version: s.toVersion, slot: s.toSlot, bytes: { ...base, [e.data.artifact]: e.data.bytes } } };
+    }
     case 'DownloadStarted':
-    case 'DownloadProgress':
     case 'ArtifactVerified':
       return s.phase === 'checking' || s.phase === 'downloading' ? { ...s, phase: 'downloading' } : s;
     case 'Staged':
-      return { ...s, phase: 'staged' };
+      return { ...s, phase: 'staged', partial: null };
     case 'Activated':
       return { ...s, phase: 'activated', healthCheckFailures: 0, pendingIntent: null, trial: { slot: e.data.slot, boot: e.boot, counter: 3 } };
     case 'Intent':

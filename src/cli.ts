@@ -20,12 +20,13 @@ import { rollback } from './commands/rollback.js';
 import { healthcheck } from './commands/healthcheck.js';
 import { keygen } from './commands/keygen.js';
 import { check } from './commands/check.js';
+import { apply } from './commands/apply.js';
 import { release } from './commands/release.js';
 import { EXIT, codeOf, exitCodeOf, usage } from './errors.js';
 import { resolvePaths } from './paths.js';
 
 const PROG = 'kubesolo-update';
-const COMMANDS: Command[] = [status, history, check, activate, rollback, healthcheck, events, note, verify, rebuild, metrics, config, keygen, release];
+const COMMANDS: Command[] = [status, history, check, apply, activate, rollback, healthcheck, events, note, verify, rebuild, metrics, config, keygen, release];
 
 const GLOBAL: OptionSpec = {
   'data-dir': { type: 'string' },

@@ -10,7 +10,7 @@ export interface TestServer { url: string; close(): Promise<void>; hits: Map<str
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export async function serve(dir: string, routes: Record<string, Handler> = {}): Promise<TestServer> {
+export async function serve(dir: string, routes: Record<string, Handler> = {}, opts: { bytesPerSecond?: number } = {}): Promise<TestServer> {
   const hits = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -19,8 +19,19 @@ export async function serve(dir: string, routes: Record<string, Handler> = {}): 
     if (route) return route(req, res);
     const file = join(dir, normalize(path).replace(/^(\.\.[/\\])+/, ''));
     if (!existsSync(file) || !statSync(file).isFile()) { res.statusCode = 404; return res.end('not found'); }
-    res.setHeader('content-length', statSync(file).size);
-    createReadStream(file).pipe(res);
+    const size = statSync(file).size;
+    const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+    const start = range ? Number(range[1]) : 0;
+    if (range) { res.statusCode = 206; res.setHeader('content-range', `bytes ${start}-${size - 1}/${size}`); }
+    res.setHeader('content-length', size - start);
+    const stream = createReadStream(file, { start });
+    if (!opts.bytesPerSecond) return void stream.pipe(res);
+    // Throttled: a slow link, so that a test can kill a client mid-download.
+    stream.on('data', (chunk) => {
+      stream.pause();
+      res.write(chunk, () => setTimeout(() => stream.resume(), (chunk.length / opts.bytesPerSecond!) * 1000));
+    });
+    stream.on('end', () => res.end());
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;

@@ -1,0 +1,115 @@
+/**
+ * Streams one artifact from HTTP into a file through SHA-256 in bounded memory, whatever its
+ * size: connect/idle timeout only (never a whole-transfer limit), retries with backoff on
+ * transient errors, resuming with Range from what is already in the file (re-hashed first), and
+ * a durable checkpoint (fdatasync, then the caller records DownloadProgress) every 5 s or 10 %.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { HttpError, open } from './http.js';
+
+export interface DownloadOptions {
+  url: string;
+  path: string;
+  idleMs: number;
+  /** Bytes already in `path` from an earlier run to keep (they are re-hashed), or 0. */
+  resumeFrom: number;
+  expected: number | null;
+  /** Called after the partial file is synced: record DownloadProgress {bytes}. */
+  onDurable: (bytes: number) => Promise<void>;
+  onBytes?: (bytes: number, total: number | null) => void;
+  retries?: number;
+  backoffMs?: number;
+  now: () => number;
+}
+
+export interface Downloaded { bytes: number; sha256: string; resumedFrom: number }
+
+/** Hashes the first `n` bytes of an open file (the part a resumed download keeps). */
+function hashPrefix(fd: number, n: number, h: Hash): void {
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  for (let at = 0; at < n; ) {
+    const got = readSync(fd, buf, 0, Math.min(buf.length, n - at), at);
+    if (got === 0) throw new Error('the partial file is shorter than recorded');
+    h.update(buf.subarray(0, got));
+    at += got;
+  }
+}
+
+export async function download(o: DownloadOptions): Promise<Downloaded> {
+  const fd = openSync(o.path, o.resumeFrom > 0 ? 'r+' : 'w');
+  try {
+    const st = { have: Math.min(o.resumeFrom, fstatSync(fd).size), h: createHash('sha256') };
+    if (st.have > 0) hashPrefix(fd, st.have, st.h);
+    ftruncateSync(fd, st.have);
+    const resumedFrom = st.have;
+    const retries = o.retries ?? 5;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await fetchInto(fd, st, o);
+        return { bytes: st.have, sha256: st.h.digest('hex'), resumedFrom };
+      } catch (err) {
+        if (err instanceof NoResume) {
+          // The server ignored Range: start over from the first byte with a fresh hash.
+          st.have = 0;
+          st.h = createHash('sha256');
+          ftruncateSync(fd, 0);
+          continue;
+        }
+        const transient = err instanceof HttpError ? err.transient : true;
+        if (!transient || attempt >= retries) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(8000, (o.backoffMs ?? 500) * 2 ** attempt)));
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+class NoResume extends Error {}
+
+/** One GET from `st.have` on. Length and hash advance together, only with bytes written. */
+async function fetchInto(fd: number, st: { have: number; h: Hash }, o: DownloadOptions): Promise<void> {
+  const start = st.have;
+  const { res } = await open(o.url, { idleMs: o.idleMs, headers: start > 0 ? { range: `bytes=${start}-` } : undefined });
+  if (start > 0 && res.statusCode !== 206) {
+    res.destroy();
+    throw new NoResume();
+  }
+  const h = st.h;
+  let have = start;
+  let lastDurable = { at: o.now(), bytes: have };
+  await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const fail = (e: Error) => { if (!settled) { settled = true; reject(e); } res.destroy(); };
+    res.setTimeout(o.idleMs, () => fail(new HttpError(`GET ${o.url}: the body stalled for ${o.idleMs / 1000} s`, true)));
+    res.on('data', (chunk: Buffer) => {
+      if (o.expected !== null && have + chunk.length > o.expected) return fail(new HttpError(`GET ${o.url}: more bytes than the ${o.expected} latest.json announced`, false));
+      try {
+        for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done, have + done);
+      } catch (err) {
+        return fail(err as Error);
+      }
+      h.update(chunk);
+      have += chunk.length;
+      st.have = have;
+      o.onBytes?.(have, o.expected);
+      const due = o.now() - lastDurable.at >= 5000 || (o.expected !== null && have - lastDurable.bytes >= o.expected / 10);
+      if (due) {
+        res.pause();
+        fdatasyncSync(fd);
+        lastDurable = { at: o.now(), bytes: have };
+        o.onDurable(have).then(() => res.resume(), fail);
+      }
+    });
+    res.on('error', (e) => fail(e instanceof HttpError ? e : new HttpError(`GET ${o.url}: ${e.message}`, true)));
+    res.on('aborted', () => fail(new HttpError(`GET ${o.url}: the connection closed mid-body after ${have} bytes`, true)));
+    res.on('end', () => {
+      if (settled) return;
+      if (o.expected !== null && have !== o.expected) return fail(new HttpError(`GET ${o.url}: the body ended after ${have} of ${o.expected} bytes`, true));
+      settled = true;
+      resolve();
+    });
+  });
+  fdatasyncSync(fd);
+}

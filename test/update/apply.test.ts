@@ -1,0 +1,142 @@
+/**
+ * apply against a real HTTP server on 127.0.0.1 serving releases made by `release`, and against
+ * servers that misbehave: the documented exit code, one line on stderr, the matching event, and
+ * the active slot's files byte for byte as before.
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cli, cliSync } from '../helpers/cli.js';
+import { env, makeSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { serve, type TestServer } from '../helpers/updateServer.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const work = tmpDir('ksu-apply-');
+const keys = join(work, 'keys');
+cliSync(['keygen', '--out', keys]);
+const PUB = join(keys, 'update.pub');
+writeFileSync(join(work, 'kernel'), Buffer.alloc(300_000, 7));
+writeFileSync(join(work, 'initramfs'), Buffer.alloc(900_000, 9));
+function release(name: string, version: string, ...extra: string[]): string {
+  const dir = join(work, name);
+  const r = cliSync(['release', '--version', version, '--kernel', join(work, 'kernel'), '--initramfs', join(work, 'initramfs'), '--key', join(keys, 'update.key'), '--out', dir, ...extra]);
+  assert.is(r.code, 0, r.stderr);
+  return dir;
+}
+const v110 = release('v110', 'v1.1.0', '--channel', 'stable');
+const v090 = release('v090', 'v0.9.0');
+
+const slotA = (sb: Sandbox) => Object.fromEntries(readdirSync(join(sb.root, 'slots/A')).map((f) => [f, readFileSync(join(sb.root, 'slots/A', f)).toString('base64')]));
+const types = (sb: Sandbox) => cliSync(['--root', sb.root, 'events']).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const applyWith = (srv: TestServer, sb: Sandbox, ...args: string[]) => cli(['--root', sb.root, 'apply', '--server', srv.url, '--pubkey', PUB, '--http-timeout', '2', ...args]);
+
+function oneLine(stderr: string, pattern: RegExp): void {
+  const lines = stderr.split('\n').filter((l) => l && !/^kubesolo-update: apply: note:/.test(l));
+  assert.is(lines.length, 1, stderr);
+  assert.match(lines[0], /^kubesolo-update: apply: /);
+  assert.match(lines[0], pattern);
+}
+
+test('apply stages a signed release into the passive slot; activate then accepts it', async () => {
+  const srv = await serve(v110);
+  const sb = makeSandbox();
+  const before = slotA(sb);
+  try {
+    const r = await applyWith(srv, sb);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, "v1.1.0 staged in slot B; run 'kubesolo-update activate'");
+    assert.equal(slotA(sb), before, 'the active slot is untouched');
+    assert.is(readFileSync(join(sb.root, 'slots/B/version'), 'utf8'), 'v1.1.0\n');
+    assert.ok(readFileSync(join(sb.root, 'slots/B/kubesolo-os.gz')).equals(readFileSync(join(work, 'initramfs'))));
+    const ev = types(sb);
+    const verified = ev.filter((e) => e.type === 'ArtifactVerified').map((e) => e.data.authenticatedBy);
+    assert.equal(verified, ['metadata-signature', 'metadata-signature']);
+    assert.is(ev[ev.length - 1].type, 'Staged');
+    const again = await applyWith(srv, sb);
+    assert.match(again.stdout, 'already staged in slot B');
+    assert.is(cliSync(['--root', sb.root, 'activate']).code, 0);
+    assert.equal(env(sb).active_slot, 'B');
+  } finally { await srv.close(); }
+});
+
+test('already up to date: exit 0, no attempt', async () => {
+  const srv = await serve(v110);
+  const sb = makeSandbox('v1.1.0');
+  try {
+    const r = await applyWith(srv, sb);
+    assert.is(r.code, 0);
+    assert.match(r.stdout, 'already up to date (v1.1.0)');
+    assert.not.ok(types(sb).some((e) => e.type === 'AttemptStarted'));
+  } finally { await srv.close(); }
+});
+
+const refusals: Array<[string, string, string[], (sb: Sandbox) => void, number, RegExp, string]> = [
+  ['channel mismatch', v110, ['--channel', 'beta'], () => {}, 3, /release channel "stable" does not match the configured channel "beta"/, 'gate:channel'],
+  ['downgrade', v090, [], () => {}, 3, /v0\.9\.0 is older than the running v1\.0\.0; pass --allow-downgrade/, 'gate:downgrade'],
+  ['maintenance window closed', v110, ['--maintenance-window', '00:00-00:00'], () => {}, 3, /outside the maintenance window 00:00-00:00; --force applies anyway/, 'UpdateDeferred'],
+  ['switch pending', v110, [], (sb) => writeFileSync(sb.grubenv, readFileSync(sb.grubenv).toString('latin1').replace('active_slot=A', 'active_slot=B'), 'latin1'), 3, /a switch to slot B is pending/, 'UpdateDeferred'],
+];
+for (const [name, dir, args, prepare, code, message, event] of refusals) {
+  test(`apply refused (${name}): exit ${code}, one line, ${event}, active slot untouched`, async () => {
+    const srv = await serve(dir);
+    const sb = makeSandbox();
+    prepare(sb);
+    const before = slotA(sb);
+    try {
+      const r = await applyWith(srv, sb, ...args);
+      assert.is(r.code, code, r.stdout + r.stderr);
+      oneLine(r.stderr, message);
+      const ev = types(sb);
+      if (event.startsWith('gate:')) {
+        const f = ev.find((e) => e.type === 'AttemptFailed');
+        assert.equal([f?.data.step, f?.data.gate], ['gate', event.slice(5)]);
+      } else {
+        assert.ok(ev.some((e) => e.type === event));
+        assert.not.ok(ev.some((e) => e.type === 'AttemptStarted'));
+      }
+      if (name === 'maintenance window closed') assert.is(srv.hits.size, 0, 'no network before the window gate');
+      assert.equal(slotA(sb), before);
+    } finally { await srv.close(); }
+  });
+}
+
+test('a wrong SHA-256: exit 1, AttemptFailed verify, the passive slot left unbootable, the active slot untouched', async () => {
+  const srv = await serve(v110, { '/vmlinuz': (_q, res) => res.end(Buffer.alloc(300_000, 8)) });
+  const sb = makeSandbox();
+  const before = slotA(sb);
+  try {
+    const r = await applyWith(srv, sb);
+    assert.is(r.code, 1, r.stdout + r.stderr);
+    oneLine(r.stderr, /vmlinuz: SHA-256 [0-9a-f]{64} does not match latest\.json's/);
+    const f = types(sb).find((e) => e.type === 'AttemptFailed');
+    assert.is(f?.data.step, 'verify');
+    assert.not.ok(readdirSync(join(sb.root, 'slots/B')).includes('version'), 'a torn slot has no version file');
+    assert.equal(slotA(sb), before);
+    assert.is(cliSync(['--root', sb.root, 'activate']).code, 3);
+  } finally { await srv.close(); }
+});
+
+test('a body cut mid-stream is resumed with Range and staged', async () => {
+  let cut = 0;
+  const srv = await serve(v110, {
+    '/kubesolo-os.gz': (req, res) => {
+      const data = readFileSync(join(v110, 'kubesolo-os.gz'));
+      if (cut++ === 0) { res.setHeader('content-length', data.length); res.write(data.subarray(0, 400_000)); setTimeout(() => res.destroy(), 50); return; }
+      const m = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+      const start = m ? Number(m[1]) : 0;
+      if (m) { res.statusCode = 206; res.setHeader('content-range', `bytes ${start}-${data.length - 1}/${data.length}`); }
+      res.setHeader('content-length', data.length - start);
+      res.end(data.subarray(start));
+    },
+  });
+  const sb = makeSandbox();
+  try {
+    const r = await applyWith(srv, sb);
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(readFileSync(join(sb.root, 'slots/B/kubesolo-os.gz')).equals(readFileSync(join(work, 'initramfs'))));
+    assert.is(cut, 2, 'one retry');
+  } finally { await srv.close(); }
+});
+
+test.run();
