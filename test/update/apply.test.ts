@@ -26,6 +26,8 @@ function release(name: string, version: string, ...extra: string[]): string {
 }
 const v110 = release('v110', 'v1.1.0', '--channel', 'stable');
 const v090 = release('v090', 'v0.9.0');
+const arm = release('arm', 'v1.1.0', '--arch', 'arm64');
+const stepping = release('stepping', 'v1.1.0', '--min-compatible', 'v1.0.5');
 
 const slotA = (sb: Sandbox) => Object.fromEntries(readdirSync(join(sb.root, 'slots/A')).map((f) => [f, readFileSync(join(sb.root, 'slots/A', f)).toString('base64')]));
 const types = (sb: Sandbox) => cliSync(['--root', sb.root, 'events']).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -74,6 +76,8 @@ test('already up to date: exit 0, no attempt', async () => {
 const refusals: Array<[string, string, string[], (sb: Sandbox) => void, number, RegExp, string]> = [
   ['channel mismatch', v110, ['--channel', 'beta'], () => {}, 3, /release channel "stable" does not match the configured channel "beta"/, 'gate:channel'],
   ['downgrade', v090, [], () => {}, 3, /v0\.9\.0 is older than the running v1\.0\.0; pass --allow-downgrade/, 'gate:downgrade'],
+  ['architecture', arm, [], () => {}, 3, /the release is for arm64, this node is /, 'gate:architecture'],
+  ['min compatible version', stepping, [], () => {}, 3, /the release needs at least v1\.0\.5; this node runs v1\.0\.0 \(update to v1\.0\.5 first\)/, 'gate:min_compatible_version'],
   ['maintenance window closed', v110, ['--maintenance-window', '00:00-00:00'], () => {}, 3, /outside the maintenance window 00:00-00:00; --force applies anyway/, 'UpdateDeferred'],
   ['switch pending', v110, [], (sb) => writeFileSync(sb.grubenv, readFileSync(sb.grubenv).toString('latin1').replace('active_slot=A', 'active_slot=B'), 'latin1'), 3, /a switch to slot B is pending/, 'UpdateDeferred'],
 ];
@@ -114,6 +118,66 @@ test('a wrong SHA-256: exit 1, AttemptFailed verify, the passive slot left unboo
     assert.not.ok(readdirSync(join(sb.root, 'slots/B')).includes('version'), 'a torn slot has no version file');
     assert.equal(slotA(sb), before);
     assert.is(cliSync(['--root', sb.root, 'activate']).code, 3);
+  } finally { await srv.close(); }
+});
+
+test('a version rolled back before is refused until --allow-rejected', async () => {
+  const srv = await serve(v110);
+  const sb = makeSandbox();
+  try {
+    assert.is((await applyWith(srv, sb)).code, 0);
+    assert.is(cliSync(['--root', sb.root, 'activate']).code, 0);
+    assert.is(cliSync(['--root', sb.root, 'rollback', '--reason', 'bad release']).code, 0);
+    const r = await applyWith(srv, sb);
+    assert.is(r.code, 3);
+    oneLine(r.stderr, /v1\.1\.0 was rolled back before; pass --allow-rejected to try it again/);
+    const ok = await applyWith(srv, sb, '--allow-rejected');
+    assert.is(ok.code, 0, ok.stderr);
+  } finally { await srv.close(); }
+});
+
+test('unsigned metadata with a key: each artifact signature vouches for it; a bad one fails closed', async () => {
+  const meta = JSON.parse(readFileSync(join(v110, 'latest.json'), 'utf8'));
+  delete meta.metadata_sig_url;
+  const unsigned = { '/latest.json': (_q: unknown, res: import('node:http').ServerResponse) => res.end(JSON.stringify(meta)) };
+  let srv = await serve(v110, unsigned);
+  let sb = makeSandbox();
+  try {
+    const r = await applyWith(srv, sb);
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(types(sb).filter((e) => e.type === 'ArtifactVerified').map((e) => e.data.authenticatedBy), ['artifact-signature', 'artifact-signature']);
+  } finally { await srv.close(); }
+  srv = await serve(v110, { ...unsigned, '/kubesolo-os.gz.sig': (_q, res) => res.end('ab'.repeat(64)) });
+  sb = makeSandbox();
+  try {
+    const r = await applyWith(srv, sb);
+    assert.is(r.code, 1);
+    oneLine(r.stderr, /the signature of kubesolo-os\.gz does not match the configured public key/);
+    assert.not.ok(readdirSync(join(sb.root, 'slots/B')).includes('version'));
+  } finally { await srv.close(); }
+});
+
+test('an artifact that is not there: exit 1, AttemptFailed download, nothing staged', async () => {
+  const srv = await serve(v110, { '/vmlinuz': (_q, res) => { res.statusCode = 404; res.end(); } });
+  const sb = makeSandbox();
+  try {
+    const r = await applyWith(srv, sb);
+    assert.is(r.code, 1);
+    oneLine(r.stderr, /vmlinuz: HTTP 404/);
+    assert.is(types(sb).find((e) => e.type === 'AttemptFailed')?.data.step, 'download');
+  } finally { await srv.close(); }
+});
+
+test('--progress json: JSON Lines of bytes, total, rate and ETA on stdout', async () => {
+  const srv = await serve(v110);
+  const sb = makeSandbox();
+  try {
+    const r = await applyWith(srv, sb, '--progress', 'json');
+    assert.is(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    assert.ok(lines.length >= 2);
+    assert.equal(Object.keys(lines[0]), ['artifact', 'bytes', 'total', 'rate', 'eta_s']);
+    assert.ok(lines.some((l) => l.artifact === 'kubesolo-os.gz' && l.bytes === l.total));
   } finally { await srv.close(); }
 });
 
