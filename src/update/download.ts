@@ -5,7 +5,7 @@
  * a durable checkpoint (fdatasync, then the caller records DownloadProgress) every 5 s or 10 %.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { HttpError, open } from './http.js';
 
 export interface DownloadOptions {
@@ -79,6 +79,9 @@ async function fetchInto(fd: number, st: { have: number; h: Hash }, o: DownloadO
   const h = st.h;
   let have = start;
   let lastDurable = { at: o.now(), bytes: have };
+  // Checkpoints sync in the background while bytes keep arriving; one at a time. A checkpoint
+  // records only the bytes written before its fdatasync began.
+  let syncing: Promise<void> | null = null;
   await new Promise<void>((resolve, reject) => {
     let settled = false;
     const fail = (e: Error) => { if (!settled) { settled = true; reject(e); } res.destroy(); };
@@ -95,11 +98,13 @@ async function fetchInto(fd: number, st: { have: number; h: Hash }, o: DownloadO
       st.have = have;
       o.onBytes?.(have, o.expected);
       const due = o.now() - lastDurable.at >= 5000 || (o.expected !== null && have - lastDurable.bytes >= o.expected / 10);
-      if (due) {
-        res.pause();
-        fdatasyncSync(fd);
-        lastDurable = { at: o.now(), bytes: have };
-        o.onDurable(have).then(() => res.resume(), fail);
+      if (due && !syncing) {
+        const mark = have;
+        lastDurable = { at: o.now(), bytes: mark };
+        syncing = new Promise<void>((done) => fdatasync(fd, (err) => {
+          if (err) { fail(err); return done(); }
+          o.onDurable(mark).then(() => { syncing = null; done(); }, (e) => { fail(e as Error); done(); });
+        }));
       }
     });
     res.on('error', (e) => fail(e instanceof HttpError ? e : new HttpError(`GET ${o.url}: ${e.message}`, true)));
@@ -111,5 +116,6 @@ async function fetchInto(fd: number, st: { have: number; h: Hash }, o: DownloadO
       resolve();
     });
   });
+  await syncing;
   fdatasyncSync(fd);
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendBench, generateLog, replayBench } from './logBench.js';
 import { projectionsBench } from './projectionsBench.js';
+import { applyBench } from './applyBench.js';
 import { table, type BenchRow } from './report.js';
 
 const json = process.argv.includes('--json');
@@ -16,6 +17,8 @@ try {
   generateLog(join(dir, 'replay'), total);
   rows.push(...replayBench(join(dir, 'replay'), total));
   rows.push(...projectionsBench(join(dir, 'replay'), join(dir, 'empty'), total));
+  rmSync(join(dir, 'replay'), { recursive: true, force: true });
+  rows.push(...(await applyBench(join(dir, 'apply'))));
   process.stdout.write(json ? `${JSON.stringify(rows)}\n` : `${table(rows)}\n`);
   process.exitCode = 0;
 } finally {
