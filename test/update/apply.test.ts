@@ -181,6 +181,73 @@ test('--progress json: JSON Lines of bytes, total, rate and ETA on stdout', asyn
   } finally { await srv.close(); }
 });
 
+test('an artifact that fails with 500 once is retried with backoff and staged', async () => {
+  let calls = 0;
+  const data = readFileSync(join(v110, 'vmlinuz'));
+  const srv = await serve(v110, { '/vmlinuz': (_q, res) => { if (calls++ === 0) { res.statusCode = 500; return res.end(); } res.setHeader('content-length', data.length); res.end(data); } });
+  const sb = makeSandbox();
+  try {
+    const r = await applyWith(srv, sb);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(calls, 2);
+  } finally { await srv.close(); }
+});
+
+test('a redirect loop on an artifact: exit 1, AttemptFailed download', async () => {
+  const srv = await serve(v110, {
+    '/vmlinuz': (_q, res) => { res.statusCode = 301; res.setHeader('location', '/elsewhere'); res.end(); },
+    '/elsewhere': (_q, res) => { res.statusCode = 301; res.setHeader('location', '/vmlinuz'); res.end(); },
+  });
+  const sb = makeSandbox();
+  try {
+    const r = await applyWith(srv, sb);
+    assert.is(r.code, 1);
+    oneLine(r.stderr, /redirect loop/);
+    assert.is(types(sb).find((e) => e.type === 'AttemptFailed')?.data.step, 'download');
+  } finally { await srv.close(); }
+});
+
+test('a passive slot too small for the release: gate free_space, exit 3, nothing written', async () => {
+  if (process.getuid?.() !== 0) return console.log('    (skipped: mounting a small tmpfs needs root)');
+  const { execFileSync, spawnSync } = await import('node:child_process');
+  const srv = await serve(v110);
+  const sb = makeSandbox();
+  const slotB = join(sb.root, 'slots/B');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', slotB]);
+  try {
+    const r = await applyWith(srv, sb);
+    assert.is(r.code, 3, r.stdout + r.stderr);
+    oneLine(r.stderr, /slot B has \d+ bytes free; the release needs 1200000 \+ 10 %/);
+    const f = types(sb).find((e) => e.type === 'AttemptFailed');
+    assert.equal([f?.data.step, f?.data.gate], ['gate', 'free_space']);
+    assert.equal(readdirSync(slotB), []);
+  } finally {
+    spawnSync('umount', [slotB]);
+    await srv.close();
+  }
+});
+
+test('node-block pre-flight: a blocked node defers (exit 3) unless --force; kubectl is a stand-in (no API server here)', async () => {
+  const { chmodSync } = await import('node:fs');
+  const bin = tmpDir('ksu-kubectl-');
+  writeFileSync(join(bin, 'kubectl'), '#!/bin/sh\n[ "$1 $2" = "get node" ] && printf true && exit 0\nexit 9\n');
+  chmodSync(join(bin, 'kubectl'), 0o755);
+  const kubeconfig = join(bin, 'kubeconfig');
+  writeFileSync(kubeconfig, 'apiVersion: v1\n');
+  const srv = await serve(v110);
+  const sb = makeSandbox();
+  const envs = { PATH: `${bin}:${process.env.PATH}`, KUBECONFIG: kubeconfig };
+  try {
+    let r = await cli(['--root', sb.root, 'apply', '--server', srv.url, '--pubkey', PUB], envs);
+    assert.is(r.code, 3, r.stderr);
+    oneLine(r.stderr, /is blocked by the label updates\.kubesolo\.io\/block=true; --force applies anyway/);
+    assert.ok(types(sb).some((e) => e.type === 'UpdateDeferred'));
+    assert.is(srv.hits.size, 0);
+    r = await cli(['--root', sb.root, 'apply', '--server', srv.url, '--pubkey', PUB, '--force'], envs);
+    assert.is(r.code, 0, r.stderr);
+  } finally { await srv.close(); }
+});
+
 test('a body cut mid-stream is resumed with Range and staged', async () => {
   let cut = 0;
   const srv = await serve(v110, {
