@@ -6,8 +6,7 @@ import type { Slot } from '../../events/types.js';
 import type { ReconcileFacts, EnvVars } from '../domain/reconcile.js';
 import type { CliContext } from '../commands/command.js';
 import { readBootId } from '../../events/bootId.js';
-import { readBootedSlot } from './bootFacts.js';
-import { parseGrubenv } from './grubenv.js';
+import { envVars, readBootedSlot } from './bootFacts.js';
 import { readGrubenvFile } from './grubenvFile.js';
 import { SLOTS, dirSlots, partitionSlots, slotVersion, type SlotStore } from './slots.js';
 
@@ -20,13 +19,6 @@ export function eventBootId(root: string): string {
 export function slotStore(ctx: CliContext): SlotStore {
   const kind = ctx.slots ?? (ctx.paths.root !== '/' ? 'dir' : 'partitions');
   return kind === 'dir' ? dirSlots(ctx.paths.root) : partitionSlots();
-}
-
-const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : null);
-
-export function envVars(block: Buffer, file: string): EnvVars {
-  const m = new Map(parseGrubenv(block, file));
-  return { active_slot: m.get('active_slot') ?? null, boot_counter: num(m.get('boot_counter')), boot_success: num(m.get('boot_success')) };
 }
 
 export function readEnv(ctx: CliContext): EnvVars | null {

@@ -1,6 +1,8 @@
-import { existsSync, fsyncSync, closeSync, openSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crashPoint } from '../../events/crashPoint.js';
+import { fsyncDir, nodeFs } from '../../events/logFs.js';
 import type { EventLog } from '../../events/log.js';
 import type { ArtifactRecord, Slot } from '../../events/types.js';
 import { systemClock } from '../../events/systemClock.js';
@@ -20,12 +22,6 @@ import { CONFIG_OPTIONS } from './config.js';
 import { currentVersion, serverOf } from './check.js';
 import { withWriter } from './openLog.js';
 import { progressReporter } from './progress.js';
-import { readFileSync } from 'node:fs';
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
-}
 
 /** Free bytes where the slot's files go, counting the old artifacts that will be replaced. */
 function freeFor(dir: string): number {
@@ -104,7 +100,7 @@ pending switch, node blocked) · 75 busy.`,
         ctx.out(ctx.json ? JSON.stringify({ staged: true, slot: l.toSlot, version: r.version, already: true }) : `${r.version} is already staged in slot ${l.toSlot}; run 'kubesolo-update activate'`);
         return EXIT.OK;
       }
-      return stageRelease(ctx, log, state, fetched, { booted, current, key: key !== null, idleMs, values });
+      return stageRelease(ctx, log, state, fetched, { booted, current, key, conf, idleMs, values });
     });
   },
 };
@@ -129,11 +125,11 @@ async function nodeBlock(ctx: CliContext, log: EventLog): Promise<void> {
 }
 
 async function stageRelease(ctx: CliContext, log: EventLog, state: Loaded, fetched: Fetched,
-  o: { booted: Slot; current: string | null; key: boolean; idleMs: number; values: Record<string, unknown> }): Promise<number> {
+  o: { booted: Slot; current: string | null; key: KeyObject | null; conf: ReturnType<typeof loadConfig>; idleMs: number; values: Record<string, unknown> }): Promise<number> {
   const r = fetched.release;
   const slot = other(o.booted);
   const attempt = `${systemClock().toString(36)}-${process.pid.toString(36)}`.toUpperCase();
-  const conf = loadConfig(ctx.paths.conf, o.values);
+  const conf = o.conf;
   await log.append([
     { type: 'AttemptStarted', attempt, data: { fromVersion: o.current ?? '', fromSlot: o.booted, toVersion: r.version, toSlot: slot, source: fetched.url } },
     { type: 'MetadataFetched', attempt, data: {
@@ -161,7 +157,7 @@ async function stageRelease(ctx: CliContext, log: EventLog, state: Loaded, fetch
       if (need > 0 && freeFor(dir) < need * 1.1) throw await fail('gate', `slot ${slot} has ${freeFor(dir)} bytes free; the release needs ${need} + 10 %`, 'free_space');
       // Crash case: from here until the version file is written again, the slot is not bootable.
       rmSync(join(dir, 'version'), { force: true });
-      fsyncDir(dir);
+      fsyncDir(nodeFs, dir);
       for (const a of r.artifacts) {
         const resumeFrom = partial && partial.version === r.version && partial.slot === slot ? partial.bytes[a.name] ?? 0 : 0;
         await log.append([{ type: 'DownloadStarted', attempt, data: { artifact: a.name, url: a.url, ...(a.size !== null ? { bytesExpected: a.size } : {}), ...(resumeFrom ? { resumeFrom } : {}) } }]);
@@ -174,7 +170,7 @@ async function stageRelease(ctx: CliContext, log: EventLog, state: Loaded, fetch
         let authenticatedBy: 'metadata-signature' | 'artifact-signature' | 'none' = fetched.signed ? 'metadata-signature' : 'none';
         if (o.key && !fetched.signed) {
           // Unsigned metadata with a key: the artifact's own signature must vouch for it (whole file in memory).
-          await checkSignature(a.sigUrl!, readFileSync(join(dir, a.name)), loadPublicKey(setting<string | null>(conf, 'pubkey'))!, a.name, o.idleMs)
+          await checkSignature(a.sigUrl!, readFileSync(join(dir, a.name)), o.key, a.name, o.idleMs)
             .catch(async (err) => { throw await fail('verify', (err as Error).message); });
           authenticatedBy = 'artifact-signature';
         }
@@ -184,7 +180,7 @@ async function stageRelease(ctx: CliContext, log: EventLog, state: Loaded, fetch
       writeFileSync(join(dir, 'version'), `${r.version}\n`);
       const vfd = openSync(join(dir, 'version'), 'r');
       try { fsyncSync(vfd); } finally { closeSync(vfd); }
-      fsyncDir(dir);
+      fsyncDir(nodeFs, dir);
     });
   } catch (err) {
     if (err instanceof AgentError && (err.code === 'REFUSED' || /SHA-256|signature/.test(err.message))) throw err;

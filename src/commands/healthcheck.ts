@@ -2,7 +2,7 @@ import { crashPoint } from '../../events/crashPoint.js';
 import type { CheckResult, NewEvent } from '../../events/types.js';
 import { systemClock } from '../../events/systemClock.js';
 import { readBootedSlot } from '../boot/bootFacts.js';
-import { envVars, slotStore } from '../boot/facts.js';
+import { slotStore } from '../boot/facts.js';
 import { setAll } from '../boot/grubenv.js';
 import { readGrubenvFile, writeGrubenvFile } from '../boot/grubenvFile.js';
 import { bootable, other } from '../boot/slots.js';
@@ -95,7 +95,7 @@ Exit codes: 0 healthy · 1 a check failed · 2 bad flag or setting · 75 busy.`,
         await log.append([{ type: 'Intent', attempt, data: { action: 'rollback', slot: target, by: 'auto', reason } }]);
         crashPoint('auto-rollback.after-intent');
         writeGrubenvFile(ctx.paths.grubenv, setAll(block, { active_slot: target, boot_counter: 3, boot_success: 1 }, ctx.paths.grubenv));
-        await log.append([{ type: 'RolledBack', attempt, data: { by: 'auto', reason, fromSlot: envVars(block, ctx.paths.grubenv).active_slot === 'A' ? 'A' : 'B', toSlot: target } }]);
+        await log.append([{ type: 'RolledBack', attempt, data: { by: 'auto', reason, fromSlot: l.trial!.slot, toSlot: target } }]);
         return `rolled back to slot ${target} (boots next; nothing was rebooted)`;
       }
     });

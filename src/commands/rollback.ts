@@ -1,7 +1,8 @@
 import { crashPoint } from '../../events/crashPoint.js';
 import type { Slot } from '../../events/types.js';
 import { readBootedSlot } from '../boot/bootFacts.js';
-import { envVars, slotStore } from '../boot/facts.js';
+import { envVars } from '../boot/bootFacts.js';
+import { slotStore } from '../boot/facts.js';
 import { setAll } from '../boot/grubenv.js';
 import { readGrubenvFile, writeGrubenvFile } from '../boot/grubenvFile.js';
 import { bootable, type SlotStore } from '../boot/slots.js';

@@ -10,20 +10,12 @@ import * as assert from 'uvu/assert';
 import { cli, cliSync } from '../helpers/cli.js';
 import { env, makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { serve, type TestServer } from '../helpers/updateServer.js';
+import { publisher } from '../helpers/publisher.js';
 import { tmpDir } from '../helpers/tmp.js';
 
-const work = tmpDir('ksu-apply-');
-const keys = join(work, 'keys');
-cliSync(['keygen', '--out', keys]);
-const PUB = join(keys, 'update.pub');
-writeFileSync(join(work, 'kernel'), Buffer.alloc(300_000, 7));
-writeFileSync(join(work, 'initramfs'), Buffer.alloc(900_000, 9));
-function release(name: string, version: string, ...extra: string[]): string {
-  const dir = join(work, name);
-  const r = cliSync(['release', '--version', version, '--kernel', join(work, 'kernel'), '--initramfs', join(work, 'initramfs'), '--key', join(keys, 'update.key'), '--out', dir, ...extra]);
-  assert.is(r.code, 0, r.stderr);
-  return dir;
-}
+const pub = publisher(300_000, 900_000);
+const { work, pub: PUB } = pub;
+const release = pub.release;
 const v110 = release('v110', 'v1.1.0', '--channel', 'stable');
 const v090 = release('v090', 'v0.9.0');
 const arm = release('arm', 'v1.1.0', '--arch', 'arm64');

@@ -3,29 +3,19 @@
  * `release` wrote, and bad ones: each failure exits 1 with one line on stderr and is recorded as
  * UpdateChecked {error}; nothing counts as an attempt.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cliSync, cli } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { serve, type TestServer } from '../helpers/updateServer.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { publisher } from '../helpers/publisher.js';
 
-const work = tmpDir('ksu-rel-');
-const keys = join(work, 'keys');
-assert.is(cliSync(['keygen', '--out', keys]).code, 0);
-const otherKeys = join(work, 'other');
-assert.is(cliSync(['keygen', '--out', otherKeys]).code, 0);
-writeFileSync(join(work, 'kernel'), Buffer.alloc(4096, 1));
-writeFileSync(join(work, 'initramfs'), Buffer.alloc(8192, 2));
-
-function release(out: string, version: string, ...extra: string[]): string {
-  const dir = join(work, out);
-  const r = cliSync(['release', '--version', version, '--kernel', join(work, 'kernel'), '--initramfs', join(work, 'initramfs'), '--key', join(keys, 'update.key'), '--out', dir, ...extra]);
-  assert.is(r.code, 0, r.stderr);
-  return dir;
-}
+const pub = publisher(4096, 8192);
+const { keys } = pub;
+const release = pub.release;
+const otherKeys = publisher(1, 1).keys;
 
 const good = release('v110', 'v1.1.0', '--channel', 'stable', '--notes', 'faster boots');
 
