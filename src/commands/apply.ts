@@ -163,6 +163,7 @@ async function stageRelease(ctx: CliContext, log: EventLog, state: Loaded, fetch
         await log.append([{ type: 'DownloadStarted', attempt, data: { artifact: a.name, url: a.url, ...(a.size !== null ? { bytesExpected: a.size } : {}), ...(resumeFrom ? { resumeFrom } : {}) } }]);
         const got = await download({
           url: a.url, path: join(dir, a.name), idleMs: o.idleMs, resumeFrom, expected: a.size, now: systemClock,
+          retries: setting<number>(conf, 'http_retries'),
           onDurable: async (bytes) => { await log.append([{ type: 'DownloadProgress', attempt, data: { artifact: a.name, bytes } }]); crashPoint('apply.after-progress'); },
           onBytes: (bytes, total) => progress(a.name, bytes, total),
         });

@@ -35,6 +35,7 @@ test('precedence: flag over file over default; a missing file is fine', () => {
     ['maintenance_window', null, 'default'],
     ['pubkey', null, 'default'],
     ['http_timeout', 30, 'default'],
+    ['http_retries', 5, 'default'],
     ['allow_downgrade', 0, 'default'],
   ]);
 });

@@ -3,7 +3,7 @@
  * servers that misbehave: the documented exit code, one line on stderr, the matching event, and
  * the active slot's files byte for byte as before.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -260,6 +260,49 @@ test('a body cut mid-stream is resumed with Range and staged', async () => {
     assert.ok(readFileSync(join(sb.root, 'slots/B/kubesolo-os.gz')).equals(readFileSync(join(work, 'initramfs'))));
     assert.is(cut, 2, 'one retry');
   } finally { await srv.close(); }
+});
+
+test('a stalled artifact body: the idle timeout fires, the retry resumes with Range; with no retries left it fails', async () => {
+  let stalls = 0;
+  const ranges: string[] = [];
+  const data = readFileSync(join(v110, 'kubesolo-os.gz'));
+  const srv = await serve(v110, {
+    '/kubesolo-os.gz': (req, res) => {
+      ranges.push(String(req.headers.range ?? ''));
+      const m = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+      const start = m ? Number(m[1]) : 0;
+      if (m) { res.statusCode = 206; res.setHeader('content-range', `bytes ${start}-${data.length - 1}/${data.length}`); }
+      res.setHeader('content-length', data.length - start);
+      // The first request sends part of the body and then goes quiet.
+      if (stalls++ === 0) { res.write(data.subarray(start, start + 300_000)); return; }
+      res.end(data.subarray(start));
+    },
+  });
+  const sb = makeSandbox();
+  const before = slotA(sb);
+  try {
+    const r = await applyWith(srv, sb, '--http-timeout', '1');
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(ranges, ['', 'bytes=300000-'], 'one stall, then a Range request from the bytes on disk');
+    assert.ok(readFileSync(join(sb.root, 'slots/B/kubesolo-os.gz')).equals(data));
+    assert.equal(slotA(sb), before);
+  } finally { await srv.close(); }
+
+  // A server that stalls every time, and no retries: exit 1, one line, AttemptFailed, no version file.
+  const never = await serve(v110, {
+    '/kubesolo-os.gz': (_req, res) => { res.setHeader('content-length', data.length); res.write(data.subarray(0, 300_000)); },
+  });
+  const sb2 = makeSandbox();
+  const before2 = slotA(sb2);
+  try {
+    const r = await applyWith(never, sb2, '--http-timeout', '1', '--http-retries', '0');
+    assert.is(r.code, 1, r.stderr);
+    oneLine(r.stderr, /kubesolo-os\.gz: the body stalled for 1 s/);
+    const failed = types(sb2).find((e) => e.type === 'AttemptFailed');
+    assert.is(failed?.data.step, 'download');
+    assert.not.ok(existsSync(join(sb2.root, 'slots/B/version')));
+    assert.equal(slotA(sb2), before2);
+  } finally { await never.close(); }
 });
 
 test.run();
