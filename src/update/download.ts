@@ -5,7 +5,7 @@
  * a durable checkpoint (fdatasync, then the caller records DownloadProgress) every 5 s or 10 %.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writev } from 'node:fs';
 import { HttpError, open } from './http.js';
 
 export interface DownloadOptions {
@@ -68,7 +68,14 @@ export async function download(o: DownloadOptions): Promise<Downloaded> {
 
 class NoResume extends Error {}
 
-/** One GET from `st.have` on. Length and hash advance together, only with bytes written. */
+/** Queued-but-unwritten bytes past which the response is paused (bounded memory). */
+const MAX_QUEUED = 4 * 1024 * 1024;
+
+/**
+ * One GET from `st.have` on. Length and hash advance together, only with bytes written.
+ * Writes run in the thread pool (writev of whatever queued meanwhile) while the main thread
+ * hashes what the previous write put on disk, so hashing and writing overlap.
+ */
 async function fetchInto(fd: number, st: { have: number; h: Hash }, o: DownloadOptions): Promise<void> {
   const start = st.have;
   const { res } = await open(o.url, { idleMs: o.idleMs, headers: start > 0 ? { range: `bytes=${start}-` } : undefined });
@@ -76,46 +83,96 @@ async function fetchInto(fd: number, st: { have: number; h: Hash }, o: DownloadO
     res.destroy();
     throw new NoResume();
   }
-  const h = st.h;
-  let have = start;
-  let lastDurable = { at: o.now(), bytes: have };
+  let received = start;
+  let lastDurable = { at: o.now(), bytes: start };
   // Checkpoints sync in the background while bytes keep arriving; one at a time. A checkpoint
   // records only the bytes written before its fdatasync began.
   let syncing: Promise<void> | null = null;
-  await new Promise<void>((resolve, reject) => {
+  const body = new Promise<void>((resolve, reject) => {
     let settled = false;
-    const fail = (e: Error) => { if (!settled) { settled = true; reject(e); } res.destroy(); };
-    res.setTimeout(o.idleMs, () => fail(new HttpError(`GET ${o.url}: the body stalled for ${o.idleMs / 1000} s`, true)));
-    res.on('data', (chunk: Buffer) => {
-      if (o.expected !== null && have + chunk.length > o.expected) return fail(new HttpError(`GET ${o.url}: more bytes than the ${o.expected} latest.json announced`, false));
-      try {
-        for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done, have + done);
-      } catch (err) {
-        return fail(err as Error);
-      }
-      h.update(chunk);
-      have += chunk.length;
-      st.have = have;
-      o.onBytes?.(have, o.expected);
-      const due = o.now() - lastDurable.at >= 5000 || (o.expected !== null && have - lastDurable.bytes >= o.expected / 10);
+    let ended = false;
+    let writing = false;
+    let queue: Buffer[] = [];
+    let queued = 0;
+    let writeAt = start;
+    let failure: Error | null = null;
+    // A failure waits for the write in flight: a retry must not race it on the same file.
+    const fail = (e: Error) => {
+      if (!settled) { settled = true; failure = e; if (!writing) reject(e); }
+      res.destroy();
+    };
+    const written = (chunks: Buffer[]) => {
+      for (const c of chunks) st.h.update(c);
+      st.have += chunks.reduce((n, c) => n + c.length, 0);
+      o.onBytes?.(st.have, o.expected);
+      const due = o.now() - lastDurable.at >= 5000 || (o.expected !== null && st.have - lastDurable.bytes >= o.expected / 10);
       if (due && !syncing) {
-        const mark = have;
+        const mark = st.have;
         lastDurable = { at: o.now(), bytes: mark };
         syncing = new Promise<void>((done) => fdatasync(fd, (err) => {
           if (err) { fail(err); return done(); }
           o.onDurable(mark).then(() => { syncing = null; done(); }, (e) => { fail(e as Error); done(); });
         }));
       }
+    };
+    const finishIfDone = () => {
+      if (ended && !writing && queue.length === 0 && !settled) { settled = true; resolve(); }
+    };
+    const pump = () => {
+      if (writing || settled || queue.length === 0) return;
+      const chunks = queue;
+      queue = [];
+      queued = 0;
+      writing = true;
+      res.resume();
+      writeAll(fd, chunks, writeAt, (err) => {
+        writing = false;
+        if (failure) return reject(failure);
+        if (err) return fail(err);
+        writeAt += chunks.reduce((n, c) => n + c.length, 0);
+        // The next write starts before these bytes are hashed: the two overlap.
+        pump();
+        written(chunks);
+        finishIfDone();
+      });
+    };
+    res.setTimeout(o.idleMs, () => fail(new HttpError(`GET ${o.url}: the body stalled for ${o.idleMs / 1000} s`, true)));
+    res.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      if (o.expected !== null && received + chunk.length > o.expected) return fail(new HttpError(`GET ${o.url}: more bytes than the ${o.expected} announced`, false));
+      received += chunk.length;
+      queue.push(chunk);
+      queued += chunk.length;
+      if (queued >= MAX_QUEUED) res.pause();
+      pump();
     });
     res.on('error', (e) => fail(e instanceof HttpError ? e : new HttpError(`GET ${o.url}: ${e.message}`, true)));
-    res.on('aborted', () => fail(new HttpError(`GET ${o.url}: the connection closed mid-body after ${have} bytes`, true)));
+    res.on('aborted', () => fail(new HttpError(`GET ${o.url}: the connection closed mid-body after ${received} bytes`, true)));
     res.on('end', () => {
       if (settled) return;
-      if (o.expected !== null && have !== o.expected) return fail(new HttpError(`GET ${o.url}: the body ended after ${have} of ${o.expected} bytes`, true));
-      settled = true;
-      resolve();
+      if (o.expected !== null && received !== o.expected) return fail(new HttpError(`GET ${o.url}: the body ended after ${received} of ${o.expected} bytes`, true));
+      ended = true;
+      finishIfDone();
     });
   });
-  await syncing;
+  // Nothing of ours is left in flight on the file when this returns, even on failure.
+  try { await body; } finally { await syncing; }
   fdatasyncSync(fd);
+}
+
+/** Positional writev of `chunks` at `at`, continuing after short writes. */
+function writeAll(fd: number, chunks: Buffer[], at: number, done: (err: Error | null) => void): void {
+  writev(fd, chunks, at, (err, n) => {
+    if (err) return done(err);
+    const total = chunks.reduce((sum, c) => sum + c.length, 0);
+    if (n === total) return done(null);
+    const rest: Buffer[] = [];
+    let skip = n;
+    for (const c of chunks) {
+      if (skip >= c.length) { skip -= c.length; continue; }
+      rest.push(c.subarray(skip));
+      skip = 0;
+    }
+    writeAll(fd, rest, at + n, done);
+  });
 }

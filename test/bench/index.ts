@@ -1,4 +1,7 @@
-/** `npm run bench`: every benchmark, one table (or `--json`: one array of rows). */
+/**
+ * `npm run bench`: every benchmark, one table (or `--json`: one array of rows).
+ * `-- --only apply,log` runs some groups (log, projections, apply).
+ */
 import { rmSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,16 +12,21 @@ import { applyBench } from './applyBench.js';
 import { table, type BenchRow } from './report.js';
 
 const json = process.argv.includes('--json');
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? new Set(process.argv[onlyAt + 1].split(',')) : null;
+const wanted = (group: string) => !only || only.has(group);
 const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'ksu-bench-'));
 try {
   const rows: BenchRow[] = [];
-  rows.push(...(await appendBench(dir)));
+  if (wanted('log')) rows.push(...(await appendBench(dir)));
   const total = 1_000_000;
-  generateLog(join(dir, 'replay'), total);
-  rows.push(...replayBench(join(dir, 'replay'), total));
-  rows.push(...projectionsBench(join(dir, 'replay'), join(dir, 'empty'), total));
-  rmSync(join(dir, 'replay'), { recursive: true, force: true });
-  rows.push(...(await applyBench(join(dir, 'apply'))));
+  if (wanted('log') || wanted('projections')) {
+    generateLog(join(dir, 'replay'), total);
+    if (wanted('log')) rows.push(...replayBench(join(dir, 'replay'), total));
+    if (wanted('projections')) rows.push(...projectionsBench(join(dir, 'replay'), join(dir, 'empty'), total));
+    rmSync(join(dir, 'replay'), { recursive: true, force: true });
+  }
+  if (wanted('apply')) rows.push(...(await applyBench(join(dir, 'apply'))));
   process.stdout.write(json ? `${JSON.stringify(rows)}\n` : `${table(rows)}\n`);
   process.exitCode = 0;
 } finally {
