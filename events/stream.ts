@@ -12,11 +12,13 @@ import type { StoredEvent } from './types.js';
 
 const CHUNK = 4096;
 
-export interface StreamOptions extends Pick<CursorOptions, 'fromSeq' | 'onProblem' | 'fs'> {
+export interface StreamOptions extends Pick<CursorOptions, 'fromSeq' | 'start' | 'onProblem' | 'fs'> {
   /** Poll interval of follow$ in ms; fs.watch usually wakes it sooner. */
   pollMs?: number;
   /** Use fs.watch as a wake-up hint (default true); polling alone must deliver the same events. */
   watch?: boolean;
+  /** Read through this cursor (whose position the caller can then see) instead of a new one. */
+  cursor?: LogCursor;
 }
 
 /** Emits chunks until the cursor is drained; yields to the event loop between chunks. */
@@ -41,7 +43,7 @@ export function replay$(dir: string, opts: StreamOptions = {}): Observable<Store
 
 export function follow$(dir: string, opts: StreamOptions = {}): Observable<StoredEvent> {
   return new Observable<StoredEvent>((sub) => {
-    const cursor = new LogCursor(dir, opts);
+    const cursor = opts.cursor ?? new LogCursor(dir, opts);
     let running = false;
     let again = false;
     let watcher: FSWatcher | null = null;

@@ -22,11 +22,13 @@ import { keygen } from './commands/keygen.js';
 import { check } from './commands/check.js';
 import { apply } from './commands/apply.js';
 import { release } from './commands/release.js';
+import { serve } from './commands/serve.js';
+import { demo } from './commands/demo.js';
 import { EXIT, codeOf, exitCodeOf, usage } from './errors.js';
 import { resolvePaths } from './paths.js';
 
 const PROG = 'kubesolo-update';
-const COMMANDS: Command[] = [status, history, check, apply, activate, rollback, healthcheck, events, note, verify, rebuild, metrics, config, keygen, release];
+const COMMANDS: Command[] = [status, history, check, apply, activate, rollback, healthcheck, events, note, verify, rebuild, metrics, config, keygen, release, serve, demo];
 
 const GLOBAL: OptionSpec = {
   'data-dir': { type: 'string' },
