@@ -2,27 +2,12 @@
  * What the node's log says, asked through the CLI's own readers (status --json, events,
  * history --json): readers take no lock and append nothing, so asking changes no outcome.
  */
-import type { Slot } from '../../events/types.js';
+import type { AttemptJson } from '../../projections/historyView.js';
+import type { StatusJson } from '../../projections/statusView.js';
 import { AgentError } from '../errors.js';
 import { runCli } from './runCli.js';
 
-export interface StatusJson {
-  slots: { booted: Slot | null; A: { version: string | null }; B: { version: string | null } };
-  pending: { switch_to: string } | null;
-  state: { phase: string; to_version?: string; health_check_failures?: number };
-}
-
-export interface AttemptJson {
-  id: string;
-  from_version: string | null;
-  to_version: string | null;
-  from_slot: string | null;
-  to_slot: string | null;
-  outcome: string;
-  rollback: { by: string; reason: string } | null;
-  boots: Array<{ slot: string | null; boot_counter: number | null }>;
-  healthchecks: Array<{ ok: boolean }>;
-}
+export type { StatusJson, AttemptJson };
 
 export interface LoggedEvent { seq: number; type: string; attempt?: string; data: Record<string, unknown> }
 
