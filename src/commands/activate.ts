@@ -20,7 +20,9 @@ three boots; otherwise GRUB falls back to the slot running now by itself. Never 
 Only from phase staged, and only onto a slot that is bootable: its version file present and its
 files matching the SHA-256 recorded when it was staged. There is no override.
 
-Exit codes: 0 activated · 3 refused (nothing staged, slot not bootable, booted slot unknown) ·
+Run again while the switch is pending, it says so and changes nothing (exit 0).
+
+Exit codes: 0 activated (or already) · 3 refused (nothing staged, slot not bootable, booted slot unknown) ·
 1 the GRUB environment block could not be read or written · 75 busy.`,
   options: {},
   async run(_args, ctx) {
@@ -30,6 +32,10 @@ Exit codes: 0 activated · 3 refused (nothing staged, slot not bootable, booted 
       const target = l.toSlot ? await bootable(store, l.toSlot, node.stagedArtifacts[l.toSlot]) : { ok: false as const, reason: 'no slot staged' };
       const d = decideActivate(l, readBootedSlot(ctx.paths.cmdline), target);
       if ('refused' in d) throw new AgentError('REFUSED', d.refused);
+      if ('already' in d) {
+        ctx.out(ctx.json ? JSON.stringify({ activated: d.already, already: true }) : `slot ${d.already} already boots next, on trial; nothing changed. Reboot when ready.`);
+        return 0;
+      }
       const block = readGrubenvFile(ctx.paths.grubenv);
       await log.append([{ type: 'Intent', attempt: l.attemptId, data: { action: 'activate', slot: d.slot } }]);
       crashPoint('activate.after-intent');

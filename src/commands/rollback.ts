@@ -40,7 +40,7 @@ Exit codes: 0 done or nothing to do · 3 refused · 1 grubenv unreadable or unwr
       const store = slotStore(ctx);
       const block = readGrubenvFile(ctx.paths.grubenv);
       const slots = await bootability(store, node);
-      const d = decideRollback(readBootedSlot(ctx.paths.cmdline), envVars(block, ctx.paths.grubenv), (to as Slot | undefined) ?? null, (s) => slots[s]);
+      const d = decideRollback(l, readBootedSlot(ctx.paths.cmdline), envVars(block, ctx.paths.grubenv), (to as Slot | undefined) ?? null, (s) => slots[s]);
       if ('refused' in d) throw new AgentError('REFUSED', d.refused);
       if ('nothing' in d) {
         ctx.out(ctx.json ? JSON.stringify({ changed: false, message: d.nothing }) : d.nothing);
