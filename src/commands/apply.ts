@@ -137,6 +137,7 @@ async function stageRelease(ctx: CliContext, log: EventLog, state: Loaded, fetch
       ...(r.minCompatibleVersion ? { minCompatibleVersion: r.minCompatibleVersion } : {}),
       artifacts: r.artifacts.map((a) => ({ name: a.name, sha256: a.sha256, bytes: a.size ?? 0 })), signed: fetched.signed } },
   ]);
+  crashPoint('apply.after-started');
   const fail = async (step: string, error: string, gate?: string) => {
     await log.append([{ type: 'AttemptFailed', attempt, data: { step, error, ...(gate ? { gate } : {}) } }]);
     return new AgentError(gate ? 'REFUSED' : 'FAILED', error);
@@ -158,6 +159,7 @@ async function stageRelease(ctx: CliContext, log: EventLog, state: Loaded, fetch
       // Crash case: from here until the version file is written again, the slot is not bootable.
       rmSync(join(dir, 'version'), { force: true });
       fsyncDir(nodeFs, dir);
+      crashPoint('apply.after-version-removed');
       for (const a of r.artifacts) {
         const resumeFrom = partial && partial.version === r.version && partial.slot === slot ? partial.bytes[a.name] ?? 0 : 0;
         await log.append([{ type: 'DownloadStarted', attempt, data: { artifact: a.name, url: a.url, ...(a.size !== null ? { bytesExpected: a.size } : {}), ...(resumeFrom ? { resumeFrom } : {}) } }]);
@@ -167,6 +169,7 @@ async function stageRelease(ctx: CliContext, log: EventLog, state: Loaded, fetch
           onDurable: async (bytes) => { await log.append([{ type: 'DownloadProgress', attempt, data: { artifact: a.name, bytes } }]); crashPoint('apply.after-progress'); },
           onBytes: (bytes, total) => progress(a.name, bytes, total),
         });
+        crashPoint('apply.after-download');
         if (got.sha256 !== a.sha256) throw await fail('verify', `${a.name}: SHA-256 ${got.sha256} does not match latest.json's ${a.sha256}`);
         let authenticatedBy: 'metadata-signature' | 'artifact-signature' | 'none' = fetched.signed ? 'metadata-signature' : 'none';
         if (o.key && !fetched.signed) {
@@ -182,6 +185,7 @@ async function stageRelease(ctx: CliContext, log: EventLog, state: Loaded, fetch
       const vfd = openSync(join(dir, 'version'), 'r');
       try { fsyncSync(vfd); } finally { closeSync(vfd); }
       fsyncDir(nodeFs, dir);
+      crashPoint('apply.after-version-written');
     });
   } catch (err) {
     if (err instanceof AgentError && (err.code === 'REFUSED' || /SHA-256|signature/.test(err.message))) throw err;

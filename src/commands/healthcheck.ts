@@ -95,6 +95,7 @@ Exit codes: 0 healthy · 1 a check failed · 2 bad flag or setting · 75 busy.`,
         await log.append([{ type: 'Intent', attempt, data: { action: 'rollback', slot: target, by: 'auto', reason } }]);
         crashPoint('auto-rollback.after-intent');
         writeGrubenvFile(ctx.paths.grubenv, setAll(block, { active_slot: target, boot_counter: 3, boot_success: 1 }, ctx.paths.grubenv));
+        crashPoint('auto-rollback.after-grubenv');
         await log.append([{ type: 'RolledBack', attempt, data: { by: 'auto', reason, fromSlot: l.trial!.slot, toSlot: target } }]);
         return `rolled back to slot ${target} (boots next; nothing was rebooted)`;
       }

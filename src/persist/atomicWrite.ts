@@ -2,8 +2,9 @@
  * Replaces a file so that a crash leaves the old content or the new, never a mix: write a tmp
  * file, fsync it, rename it over the target, fsync the directory.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { crashPoint } from '../../events/crashPoint.js';
 
 export function atomicWrite(path: string, data: Buffer | string): void {
   const dir = dirname(path);
@@ -20,7 +21,30 @@ export function atomicWrite(path: string, data: Buffer | string): void {
     throw err;
   }
   closeSync(fd);
+  crashPoint(`persist.${basename(path)}.after-tmp`);
   renameSync(tmp, path);
+  crashPoint(`persist.${basename(path)}.after-rename`);
   const dfd = openSync(dir, 'r');
   try { fsyncSync(dfd); } finally { closeSync(dfd); }
+  removeOrphans(dir, basename(path));
+}
+
+/** Tmp files of writers killed before their rename: named by pid, removed once that pid is gone. */
+function removeOrphans(dir: string, name: string): void {
+  const prefix = `.${name}.tmp-`;
+  for (const f of readdirSync(dir)) {
+    if (!f.startsWith(prefix)) continue;
+    const pid = Number(f.slice(prefix.length));
+    if (!Number.isSafeInteger(pid) || pid === process.pid || alive(pid)) continue;
+    rmSync(join(dir, f), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
