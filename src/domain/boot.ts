@@ -37,6 +37,9 @@ export function decideRollback(l: Lifecycle, booted: Slot | null, env: EnvVars |
   // A rollback boots its target as verified, skipping the trial: never onto what the current
   // attempt wrote (staged, half-written or rejected) — only a success verified that.
   if (slot === l.toSlot && slot !== booted && l.phase !== 'success') {
+    if (to === null && current === booted && env.boot_success === 1) {
+      return { nothing: `GRUB already boots slot ${booted}, verified; slot ${slot} holds ${l.toVersion ?? 'a release'} that never passed a health check (phase ${l.phase}): nothing to roll back` };
+    }
     return { refused: `slot ${slot} holds ${l.toVersion ?? 'the release'} from attempt ${l.attemptId}, which never passed a health check (phase ${l.phase}); a rollback only goes to a verified release — to drop a staged release, do not activate it` };
   }
   const t = target(slot);

@@ -146,24 +146,25 @@ test('refusals exit 3 with the reason and change nothing', async () => {
   assert.equal(env(sb), { active_slot: 'A', boot_counter: '3', boot_success: '1' });
 });
 
-test('rollback never boots, as verified, what the current attempt wrote: staged, then rejected', async () => {
+test('rollback never boots, as verified, what the current attempt wrote: staged, then rejected (by name: refused; by default: nothing to do)', async () => {
   const sb = makeSandbox();
   await stage(sb, 'v1.1.0', 'B', 'v1.0.0');
-  // Staged and intact: "the other slot" is the new release, never booted. Refused, GRUB untouched.
-  for (const args of [['rollback'], ['rollback', '--to', 'B']]) {
-    const r = ksu(sb, ...args);
-    assert.is(r.code, 3, r.stderr);
-    assert.match(r.stderr, /slot B holds v1\.1\.0 from attempt \S+, which never passed a health check \(phase staged\)/);
-    assert.equal(env(sb), { active_slot: 'A', boot_counter: '3', boot_success: '1' });
-  }
+  // Staged and intact: "the other slot" is the new release, never booted. Asked by name, refused;
+  // by default, nothing to do (GRUB already boots the verified slot). GRUB untouched either way.
+  let r = ksu(sb, 'rollback', '--to', 'B');
+  assert.is(r.code, 3, r.stderr);
+  assert.match(r.stderr, /slot B holds v1\.1\.0 from attempt \S+, which never passed a health check \(phase staged\)/);
+  assert.match(ok(sb, 'rollback'), /GRUB already boots slot A, verified; slot B holds v1\.1\.0 that never passed a health check \(phase staged\): nothing to roll back/);
+  assert.equal(env(sb), { active_slot: 'A', boot_counter: '3', boot_success: '1' });
   // Activated, three failed boots, GRUB falls back to A: B now holds a rejected release.
   ok(sb, 'activate');
   for (let i = 0; i < 4; i++) reboot(sb, null);
   ok(sb, 'note', 'after the fallback'); // a writer: reconciliation records the bootloader's rollback
   assert.is(status(sb).state.phase, 'rolled_back');
-  const r = ksu(sb, 'rollback');
+  r = ksu(sb, 'rollback', '--to', 'B');
   assert.is(r.code, 3);
   assert.match(r.stderr, /phase rolled_back/);
+  assert.match(ok(sb, 'rollback'), /nothing to roll back/);
   assert.equal(env(sb), { active_slot: 'A', boot_counter: '3', boot_success: '1' });
 });
 
