@@ -40,15 +40,21 @@ export function renderStateJson(s: StateJson): string {
   return `${JSON.stringify(s, null, 2)}\n`;
 }
 
+/** The Go agent's state.json is a few hundred bytes; a larger file is not one (and would not fit a record). */
+export const UPSTREAM_STATE_CAP = 64 * 1024;
+
 /**
  * Reads an upstream (Go agent) state.json for migration. Returns null for anything that is not
- * one: missing phase, not an object, not JSON.
+ * one: missing phase, not an object, not JSON, larger than UPSTREAM_STATE_CAP. Its fields are all
+ * scalars, so nested values are dropped (they could nest deeper than a record can encode).
  */
 export function parseUpstreamState(text: string): Record<string, unknown> | null {
+  if (text.length > UPSTREAM_STATE_CAP) return null;
   try {
     const v = JSON.parse(text) as unknown;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
-    return typeof (v as Record<string, unknown>).phase === 'string' ? (v as Record<string, unknown>) : null;
+    if (typeof (v as Record<string, unknown>).phase !== 'string') return null;
+    return Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x !== 'object' || x === null));
   } catch {
     return null;
   }

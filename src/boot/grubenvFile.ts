@@ -4,17 +4,31 @@
  * is not atomic on the FAT EFI partition anyway (DESIGN.md §6). Every write is fsynced and read
  * back. A missing, short, oversized or garbage block is an error naming the file, never reset.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { GRUBENV_SIZE, GrubenvError, parseGrubenv } from './grubenv.js';
 
 export function readGrubenvFile(path: string): Buffer {
   let b: Buffer;
+  let size: number;
   try {
-    b = readFileSync(path);
+    // At most one block and a byte: a huge file (or a device that never ends) is refused, not loaded.
+    const fd = openSync(path, 'r');
+    try {
+      size = fstatSync(fd).size;
+      b = Buffer.alloc(GRUBENV_SIZE + 1);
+      let got = 0;
+      for (let n = -1; n !== 0 && got < b.length; got += n) n = readSync(fd, b, got, b.length - got, null);
+      b = b.subarray(0, got);
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new GrubenvError(`${path} does not exist (create it with: grub-editenv ${path} create)`);
     throw new GrubenvError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  if (b.length > GRUBENV_SIZE) {
+    throw new GrubenvError(`${path} is ${size > GRUBENV_SIZE ? size : `more than ${GRUBENV_SIZE}`} bytes; a GRUB environment block is exactly ${GRUBENV_SIZE} (recreate it with grub-editenv ${path} create)`);
   }
   parseGrubenv(b, path); // validates, with the file named in every error
   return b;

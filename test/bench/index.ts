@@ -10,6 +10,7 @@ import { appendBench, generateLog, replayBench } from './logBench.js';
 import { projectionsBench } from './projectionsBench.js';
 import { applyBench } from './applyBench.js';
 import { serveBench } from './serveBench.js';
+import { yearsBench } from './yearsBench.js';
 import { table, type BenchRow } from './report.js';
 
 const json = process.argv.includes('--json');
@@ -29,6 +30,7 @@ try {
     rmSync(join(dir, 'replay'), { recursive: true, force: true });
   }
   if (wanted('apply')) rows.push(...(await applyBench(join(dir, 'apply'))));
+  if (wanted('years')) rows.push(...yearsBench(join(dir, 'years')));
   process.stdout.write(json ? `${JSON.stringify(rows)}\n` : `${table(rows)}\n`);
   process.exitCode = 0;
 } finally {
