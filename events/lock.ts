@@ -63,6 +63,33 @@ export function readOwner(lockPath: string): LockOwner | null {
   }
 }
 
+/**
+ * Who holds the lock as far as a contender can tell: the owner file, or, when the holder was
+ * killed between its mkdir and the owner file's rename, the complete tmp file it left.
+ */
+function holderOf(lockPath: string): LockOwner | null {
+  const owner = readOwner(lockPath);
+  if (owner) return owner;
+  try {
+    const o = JSON.parse(nodeFs.readFileSync(join(lockPath, OWNER + '.tmp'), 'utf8'));
+    return typeof o === 'object' && o !== null && typeof o.nonce === 'string' ? (o as LockOwner) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A holder writes its owner file within microseconds of mkdir; a lock this old without one was orphaned mid-acquisition. */
+const ORPHAN_MS = 2000;
+
+function orphaned(lockPath: string): boolean {
+  if (holderOf(lockPath)) return false;
+  try {
+    return nodeFs.statSync(lockPath).mtimeMs < systemClock() - ORPHAN_MS;
+  } catch {
+    return false;
+  }
+}
+
 function isAlive(owner: LockOwner): boolean {
   try {
     process.kill(owner.pid!, 0);
@@ -89,7 +116,7 @@ function claim(lockPath: string, seen: LockOwner | null): boolean {
   } catch {
     return false;
   }
-  const got = readOwner(aside);
+  const got = holderOf(aside);
   if ((got?.nonce ?? null) !== (seen?.nonce ?? null)) {
     // We moved a newer holder's lock: put it back; if that fails its heartbeat reports the loss.
     try { nodeFs.renameSync(aside, lockPath); } catch { /* see above */ }
@@ -186,8 +213,8 @@ export async function acquireLock(dataDir: string, opts: LockOptions): Promise<H
         throw new LogError('LOG_IO', `cannot take the log lock ${path}: ${(err as Error).message}`, { cause: err });
       }
     }
-    const holder = readOwner(path);
-    if (takeoverReason(holder, { bootId: opts.bootId, pidNs: owner.pidNs }) || isStale(path, staleMs)) {
+    const holder = holderOf(path);
+    if (takeoverReason(holder, { bootId: opts.bootId, pidNs: owner.pidNs }) || isStale(path, staleMs) || orphaned(path)) {
       if (claim(path, holder)) continue;
     }
     // Released while we looked: it is free, take it (bounded, so a flapping lock cannot spin us).

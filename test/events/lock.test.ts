@@ -101,6 +101,24 @@ test('a lock directory with no owner file is someone mid-acquire: wait, then sta
   await (await EventLog.open(dir, { writer: true, waitMs: 0 })).close();
 });
 
+test('a holder killed between its mkdir and its owner file: taken over once the lock is 2 s old, or at once when its tmp owner names a dead pid', async () => {
+  const dir = tmpDir();
+  fakeLock(dir, null, 3_000);
+  await (await EventLog.open(dir, { writer: true, waitMs: 0 })).close();
+  // The tmp owner file was complete: the usual rules apply to it, without waiting.
+  const dead = spawnHelper('holdLock', [tmpDir()]);
+  dead.child.kill('SIGKILL');
+  await dead.exited;
+  fakeLock(dir, null);
+  writeFileSync(join(dir, 'lock', 'owner.json.tmp'), JSON.stringify({ pid: dead.child.pid, pidNs: PIDNS, bootId: BOOT, nonce: 'n-dead' }));
+  await (await EventLog.open(dir, { writer: true, waitMs: 0 })).close();
+  // A fresh lock with nothing in it is still someone mid-acquire.
+  fakeLock(dir, null);
+  let err: unknown;
+  try { await EventLog.open(dir, { writer: true, waitMs: 0 }); } catch (e) { err = e; }
+  assert.instance(err, LockHeldError);
+});
+
 test('a lost lock stops appending and is reported once, never thrown from a timer', async () => {
   const dir = tmpDir();
   const lost: LogError[] = [];
