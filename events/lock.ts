@@ -126,10 +126,13 @@ function claim(lockPath: string, seen: LockOwner | null): boolean {
   return true;
 }
 
-/** The holder writes its owner file just after mkdir: give it a moment before calling it unknown. */
+/**
+ * The holder writes its owner file just after mkdir: give it a moment (half a second at most, for
+ * a loaded machine) before calling it unknown.
+ */
 async function ownerOnceWritten(lockPath: string): Promise<LockOwner | null> {
-  for (let i = 0; i < 5; i++) {
-    await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 25));
     const owner = readOwner(lockPath);
     if (owner || !nodeFs.existsSync(lockPath)) return owner;
   }
