@@ -68,6 +68,9 @@ test(`${ITERATIONS} random SIGKILLs across update cycles: invariants hold, every
     const now = await eventLines();
     assert.equal(now.slice(0, seen.length), seen, `${when}: events a reader saw are gone or changed`);
     assert.is((await cli(['--root', sb.root, 'verify'])).code, 0, `${when}: verify`);
+    // state.json is a cache written after a command's events: one killed in between leaves it a
+    // step behind until the next writer command, which is the recovery this checks.
+    assert.is((await cli(['--root', sb.root, 'note', `check at ${when}`])).code, 0);
     const state = () => { const s = JSON.parse(readFileSync(join(sb.dataDir, 'state.json'), 'utf8')); delete s.updated_at; return s; };
     const before = state();
     assert.is((await cli(['--root', sb.root, 'rebuild'])).code, 0);
