@@ -37,8 +37,21 @@ export function projectionsBench(bigDataDir: string, emptyDataDir: string, total
     big.push(timeCommand(['--data-dir', bigDataDir, 'status', '--json']));
     empty.push(timeCommand(['--data-dir', emptyDataDir, 'status', '--json']));
   }
+  const pair = (args: string[], runs: number) => {
+    const b: number[] = [];
+    const e: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      b.push(timeCommand(['--data-dir', bigDataDir, ...args]));
+      e.push(timeCommand(['--data-dir', emptyDataDir, ...args]));
+    }
+    return { big: median(b), empty: median(e) };
+  };
+  const history = pair(['history', '--json', '--limit', '20'], 11);
+  const verify = pair(['verify'], 3);
   return [
     row(`status --json process, ${total.toLocaleString('en-US')}-event log (checkpoint) vs empty log, median of 11`, median(big), 'ms', median(empty), 'ratio <= 1.5'),
+    row(`history --json --limit 20 process, ${total.toLocaleString('en-US')}-event log (checkpoint) vs empty log, median of 11`, history.big, 'ms', history.empty, 'info'),
+    row(`verify process, ${total.toLocaleString('en-US')}-event log (every record, CRC and hash chain) vs empty log, median of 3`, verify.big, 'ms', verify.empty, 'info'),
     row(`rebuild: fold ${total.toLocaleString('en-US')} events from seq 1 (read + decode + all projections)`, (total / rebuildMs) * 1000, 'events/s', null, 'info'),
   ];
 }
