@@ -8,6 +8,7 @@
  * reader saw at the moment of death is still there after recovery; `verify` is clean; state.json
  * equals what `rebuild` folds from the log; every attempt ends in a definite outcome; and the node
  * ends exactly where the clean run ended. Reboots run the proven TypeScript model of ab-select.cfg.
+ * The rotation and repair points, which a short lifecycle never reaches, are killed directly.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -19,9 +20,13 @@ import { cli, type CliResult } from '../helpers/cli.js';
 import { publisher } from '../helpers/publisher.js';
 import { env, makeSandbox, reboot, type Sandbox } from '../helpers/sandbox.js';
 import { serve, type TestServer } from '../helpers/updateServer.js';
+import { spawnHelper, type Helper } from '../helpers/child.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { EventLog } from '../../events/log.js';
 
-/** Points the random log kill loop (killLoop.test.ts) already covers; the sweep covers the rest. */
-const LOG_LOOP_POINTS = ['log.rotate.after-tmp', 'log.rotate.after-rename', 'log.repair.after-copy', 'log.repair.after-truncate'];
+/** Points of rotation and repair: the lifecycle never fills an 8 MiB segment or leaves a torn
+ * tail on its own, so the second test below drives them directly. */
+const LOG_POINTS = ['log.rotate.after-tmp', 'log.rotate.after-rename', 'log.repair.after-copy', 'log.repair.after-truncate'];
 
 type Step = { reboot: true } | { args: string[]; server?: number };
 
@@ -151,7 +156,7 @@ test('every named crash point, then recovery: the invariants hold and the node e
   try {
     const clean = await runScript(w, null);
     const points = allCrashPoints();
-    const sweep = points.filter((p) => !LOG_LOOP_POINTS.includes(p));
+    const sweep = points.filter((p) => !LOG_POINTS.includes(p));
     // Log points at several appends across the script; apply and activate at the first and the
     // third attempt (the second passes are where the other points already kill).
     const passes = (p: string) => (p.startsWith('log.') ? [1, 13, 47] : /^(apply|activate)\./.test(p) ? [1, 3] : [1]);
@@ -170,9 +175,41 @@ test('every named crash point, then recovery: the invariants hold and the node e
     }));
     const missed = sweep.filter((p) => !hit.has(p));
     assert.equal(missed, [], 'crash points the script never reached');
-    console.log(`    (${cases.length} runs, ${hit.size} points hit: ${[...hit].join(', ')}; ${LOG_LOOP_POINTS.length} more in the log kill loop)`);
+    console.log(`    (${cases.length} runs, ${hit.size} points hit: ${[...hit].join(', ')}; ${LOG_POINTS.length} more in the next test)`);
   } finally {
     for (const s of w.servers) await s.close();
+  }
+});
+
+test('rotation and repair crash points: killed there, the next writer recovers; acknowledged events kept, verify clean', async () => {
+  assert.equal(allCrashPoints().filter((p) => LOG_POINTS.includes(p)).sort(), [...LOG_POINTS].sort(), 'the points exist');
+  for (const point of LOG_POINTS) {
+    const dir = tmpDir('ksu-sweep-log-');
+    const acked: string[] = [];
+    const ack = (h: Helper) => { for (const l of h.lines) if (l.startsWith('acked ')) acked.push(l); };
+    // Small segments rotate every few appends; a repair needs a torn tail first.
+    let segment = '4096';
+    if (point.startsWith('log.repair')) {
+      segment = '1048576';
+      const torn = spawnHelper('appender', [dir, segment, '20', '1'], { KUBESOLO_UPDATE_CRASH: 'log.torn-write:5' });
+      assert.is((await torn.exited).signal, 'SIGKILL');
+      ack(torn);
+    }
+    const killed = spawnHelper('appender', [dir, segment, '200', '2'], { KUBESOLO_UPDATE_CRASH: `${point}:1` });
+    assert.is((await killed.exited).signal, 'SIGKILL', `${point}: the appender was not killed there: ${killed.stderr()}`);
+    ack(killed);
+    const next = spawnHelper('appender', [dir, segment, '10', '3']);
+    assert.is((await next.exited).code, 0, `${point}: the next writer: ${next.stderr()}`);
+    ack(next);
+    const log = await EventLog.open(dir, { writer: false });
+    const seqs: number[] = [];
+    for await (const e of log.read()) seqs.push(e.seq);
+    const report = log.verify();
+    await log.close();
+    assert.ok(report.ok, `${point}: ${JSON.stringify(report.problems.slice(0, 2))}`);
+    assert.equal(seqs, seqs.map((_, i) => i + 1), `${point}: contiguous`);
+    const last = Math.max(...acked.map((l) => Number(l.split(' ')[2])));
+    assert.ok(seqs.length >= last, `${point}: acknowledged seq ${last} lost (log ends at ${seqs.length})`);
   }
 });
 
