@@ -9,17 +9,16 @@ import { systemClock } from '../../events/systemClock.js';
 import { readBootedSlot } from '../boot/bootFacts.js';
 import { readEnv, slotStore } from '../boot/facts.js';
 import { other } from '../boot/slots.js';
-import { loadConfig, setting } from '../config/load.js';
-import { evaluateGates, goArch } from '../domain/gates.js';
+import { setting, type Config } from '../config/load.js';
 import { AgentError, EXIT, usage } from '../errors.js';
 import type { Loaded } from '../persist/store.js';
 import { download } from '../update/download.js';
-import { checkSignature, fetchRelease, loadPublicKey, type Fetched } from '../update/fetchRelease.js';
+import { checkSignature, fetchRelease, type Fetched } from '../update/fetchRelease.js';
 import { compareVersions } from '../update/version.js';
 import { inWindow, localMinute, parseWindow } from '../update/window.js';
 import type { CliContext, Command } from './command.js';
 import { CONFIG_OPTIONS } from './config.js';
-import { currentVersion, serverOf } from './check.js';
+import { currentVersion, gatesFor, updateSettings } from './check.js';
 import { withWriter } from './openLog.js';
 import { progressReporter } from './progress.js';
 
@@ -55,11 +54,7 @@ Exit codes: 0 staged or up to date · 1 download/verify/server failure · 3 refu
 pending switch, node blocked) · 75 busy.`,
   options: { ...CONFIG_OPTIONS, force: { type: 'boolean' }, 'allow-rejected': { type: 'boolean' }, progress: { type: 'string' } },
   async run({ values }, ctx) {
-    const conf = loadConfig(ctx.paths.conf, values);
-    for (const w of conf.warnings) ctx.warn(`warning: ${w}`);
-    const server = serverOf(ctx, conf);
-    const key = loadPublicKey(setting<string | null>(conf, 'pubkey'));
-    const idleMs = setting<number>(conf, 'http_timeout') * 1000;
+    const { conf, server, key, idleMs } = updateSettings(ctx, values);
     const force = values.force === true;
     const windowRaw = setting<string | null>(conf, 'maintenance_window');
     const window = windowRaw ? parseWindow(windowRaw) : null;
@@ -125,7 +120,7 @@ async function nodeBlock(ctx: CliContext, log: EventLog): Promise<void> {
 }
 
 async function stageRelease(ctx: CliContext, log: EventLog, state: Loaded, fetched: Fetched,
-  o: { booted: Slot; current: string | null; key: KeyObject | null; conf: ReturnType<typeof loadConfig>; idleMs: number; values: Record<string, unknown> }): Promise<number> {
+  o: { booted: Slot; current: string | null; key: KeyObject | null; conf: Config; idleMs: number; values: Record<string, unknown> }): Promise<number> {
   const r = fetched.release;
   const slot = other(o.booted);
   const attempt = `${systemClock().toString(36)}-${process.pid.toString(36)}`.toUpperCase();
@@ -142,11 +137,7 @@ async function stageRelease(ctx: CliContext, log: EventLog, state: Loaded, fetch
     await log.append([{ type: 'AttemptFailed', attempt, data: { step, error, ...(gate ? { gate } : {}) } }]);
     return new AgentError(gate ? 'REFUSED' : 'FAILED', error);
   };
-  const gates = evaluateGates(r, {
-    current: o.current, channel: setting<string | null>(conf, 'channel'), arch: goArch(process.arch),
-    allowDowngrade: setting<number>(conf, 'allow_downgrade') === 1, allowRejected: o.values['allow-rejected'] === true,
-    rejected: state.projections.lifecycle.rejected,
-  });
+  const gates = gatesFor(r, conf, o.values, o.current, state);
   const refused = gates.find((g) => !g.ok);
   if (refused) throw await fail('gate', refused.reason!, refused.gate);
   const partial = state.projections.lifecycle.partial;

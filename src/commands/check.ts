@@ -1,10 +1,11 @@
 import { slotStore } from '../boot/facts.js';
 import { readBootedSlot } from '../boot/bootFacts.js';
 import { slotVersion } from '../boot/slots.js';
-import { loadConfig, setting } from '../config/load.js';
+import { loadConfig, setting, type Config } from '../config/load.js';
 import { evaluateGates, goArch, type GateResult } from '../domain/gates.js';
 import { AgentError, usage } from '../errors.js';
 import { fetchRelease, loadPublicKey } from '../update/fetchRelease.js';
+import type { Release } from '../update/metadata.js';
 import { compareVersions } from '../update/version.js';
 import type { CliContext, Command } from './command.js';
 import { CONFIG_OPTIONS } from './config.js';
@@ -22,10 +23,23 @@ export async function currentVersion(ctx: CliContext, state: Loaded): Promise<st
   return state.projections.node.slots[booted].version;
 }
 
-export function serverOf(ctx: CliContext, conf: ReturnType<typeof loadConfig>): string {
+/** What check and apply both read first: update.conf and flags, the server, the key, the idle timeout. */
+export function updateSettings(ctx: CliContext, values: Record<string, unknown>) {
+  const conf = loadConfig(ctx.paths.conf, values);
+  for (const w of conf.warnings) ctx.warn(`warning: ${w}`);
   const server = setting<string | null>(conf, 'server');
   if (!server) throw usage(`no update server: set server= in ${ctx.paths.conf} or pass --server URL`);
-  return server;
+  const key = loadPublicKey(setting<string | null>(conf, 'pubkey'));
+  return { conf, server, key, idleMs: setting<number>(conf, 'http_timeout') * 1000 };
+}
+
+/** The gates of a release for this node, as check reports them and apply enforces them. */
+export function gatesFor(r: Release, conf: Config, values: Record<string, unknown>, current: string | null, state: Loaded): GateResult[] {
+  return evaluateGates(r, {
+    current, channel: setting<string | null>(conf, 'channel'), arch: goArch(process.arch),
+    allowDowngrade: setting<number>(conf, 'allow_downgrade') === 1, allowRejected: values['allow-rejected'] === true,
+    rejected: state.projections.lifecycle.rejected,
+  });
 }
 
 export const check: Command = {
@@ -41,12 +55,8 @@ Exit codes: 0 whether or not an update is available · 1 the server or the metad
 (recorded as UpdateChecked with the error) · 2 no server configured, bad flag · 75 busy.`,
   options: { ...CONFIG_OPTIONS, 'allow-rejected': { type: 'boolean' } },
   async run({ values }, ctx) {
-    const conf = loadConfig(ctx.paths.conf, values);
-    for (const w of conf.warnings) ctx.warn(`warning: ${w}`);
-    const server = serverOf(ctx, conf);
-    const key = loadPublicKey(setting<string | null>(conf, 'pubkey'));
+    const { conf, server, key, idleMs } = updateSettings(ctx, values);
     if (!key) ctx.warn('warning: no public key configured (pubkey=): the authenticity of updates is not checked');
-    const idleMs = setting<number>(conf, 'http_timeout') * 1000;
     return withWriter(ctx, async (log, state) => {
       const current = await currentVersion(ctx, state);
       let fetched;
@@ -60,11 +70,7 @@ Exit codes: 0 whether or not an update is available · 1 the server or the metad
       const r = fetched.release;
       const cmp = current === null ? 1 : compareVersions(r.version, current);
       const available = cmp !== null && cmp > 0;
-      const gates: GateResult[] = evaluateGates(r, {
-        current, channel: setting<string | null>(conf, 'channel'), arch: goArch(process.arch),
-        allowDowngrade: setting<number>(conf, 'allow_downgrade') === 1, allowRejected: values['allow-rejected'] === true,
-        rejected: state.projections.lifecycle.rejected,
-      });
+      const gates = gatesFor(r, conf, values, current, state);
       await log.append([{ type: 'UpdateChecked', data: { current: current ?? '', latest: r.version, available } }]);
       const wouldApply = available && gates.every((g) => g.ok);
       if (ctx.json) {
