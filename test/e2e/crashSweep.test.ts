@@ -10,15 +10,15 @@
  * ends exactly where the clean run ended. Reboots run the proven TypeScript model of ab-select.cfg.
  * The rotation and repair points, which a short lifecycle never reaches, are killed directly.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cli, type CliResult } from '../helpers/cli.js';
 import { publisher } from '../helpers/publisher.js';
-import { env, makeSandbox, reboot, type Sandbox } from '../helpers/sandbox.js';
+import { assertBootsPublished, assertStateMatchesRebuild, sha256, slotHashes, type Published } from '../helpers/invariants.js';
+import { makeSandbox, reboot, type Sandbox } from '../helpers/sandbox.js';
 import { serve, type TestServer } from '../helpers/updateServer.js';
 import { spawnHelper, type Helper } from '../helpers/child.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -57,26 +57,7 @@ function allCrashPoints(): string[] {
   return [...names].sort();
 }
 
-interface World { servers: TestServer[]; pub: string; published: Map<string, Map<string, string>> }
-
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-function slotImage(sb: Sandbox, slot: string): { version: string | null; files: Map<string, string> } {
-  const dir = join(sb.root, 'slots', slot);
-  const files = new Map<string, string>();
-  for (const f of readdirSync(dir)) if (f !== 'version') files.set(f, sha(readFileSync(join(dir, f))));
-  return { version: existsSync(join(dir, 'version')) ? readFileSync(join(dir, 'version'), 'utf8').trim() : null, files };
-}
-
-/** GRUB's next boot is a complete image of a release we published (or the one installed). */
-function bootsComplete(sb: Sandbox, w: World, when: string): void {
-  const slot = env(sb).active_slot;
-  const img = slotImage(sb, slot);
-  assert.ok(img.version, `${when}: grubenv points at slot ${slot}, which has no version file`);
-  const want = w.published.get(img.version!);
-  assert.ok(want, `${when}: slot ${slot} claims ${img.version}, which nobody published`);
-  for (const [name, hash] of want!) assert.is(img.files.get(name), hash, `${when}: slot ${slot} ${name} is not ${img.version}'s`);
-}
+interface World { servers: TestServer[]; pub: string; published: Published }
 
 const ksu = (sb: Sandbox, args: string[], crash?: string): Promise<CliResult> =>
   cli(['--root', sb.root, ...args], crash ? { KUBESOLO_UPDATE_CRASH: crash } : {});
@@ -85,14 +66,6 @@ const eventLines = async (sb: Sandbox) => (await ksu(sb, ['events'])).stdout.tri
 
 function argsOf(step: Exclude<Step, { reboot: true }>, w: World): string[] {
   return step.server === undefined ? step.args : [...step.args, '--server', w.servers[step.server].url, '--pubkey', w.pub];
-}
-
-async function stateMatchesRebuild(sb: Sandbox, when: string): Promise<void> {
-  const read = () => { const s = JSON.parse(readFileSync(join(sb.dataDir, 'state.json'), 'utf8')); delete s.updated_at; return s; };
-  const before = read();
-  const r = await ksu(sb, ['rebuild']);
-  assert.is(r.code, 0, `${when}: rebuild: ${r.stderr}`);
-  assert.equal(read(), before, `${when}: state.json differs from a rebuild of the log`);
 }
 
 interface RunResult { crashed: boolean; final: unknown }
@@ -110,7 +83,7 @@ async function runScript(w: World, crash: string | null): Promise<RunResult> {
     }
     crashed = true;
     const when = `${crash} in step ${i} (${args[0]})`;
-    bootsComplete(sb, w, `${when}, at the moment of death`);
+    assertBootsPublished(sb, w.published, `${when}, at the moment of death`);
     const seen = await eventLines(sb);
     // The step again, as the operator or the timer would run it.
     const again = await ksu(sb, args);
@@ -119,12 +92,12 @@ async function runScript(w: World, crash: string | null): Promise<RunResult> {
     const after = await eventLines(sb);
     assert.equal(after.slice(0, seen.length), seen, `${when}: events seen before recovery are gone or changed`);
     assert.is((await ksu(sb, ['verify'])).code, 0, `${when}: verify`);
-    bootsComplete(sb, w, `${when}, after recovery`);
-    await stateMatchesRebuild(sb, when);
+    assertBootsPublished(sb, w.published, `${when}, after recovery`);
+    await assertStateMatchesRebuild(sb, when);
   }
   assert.is((await ksu(sb, ['verify'])).code, 0, `${crash}: verify at the end`);
-  bootsComplete(sb, w, `${crash}: at the end`);
-  await stateMatchesRebuild(sb, `${crash}: at the end`);
+  assertBootsPublished(sb, w.published, `${crash}: at the end`);
+  await assertStateMatchesRebuild(sb, `${crash}: at the end`);
   const history = JSON.parse((await ksu(sb, ['history', '--json'])).stdout).attempts as Array<{ id: string; outcome: string; to_version: string }>;
   for (const a of history) assert.ok(['success', 'rolled_back', 'failed'].includes(a.outcome), `${crash}: attempt ${a.id} ended ${a.outcome}`);
   const status = JSON.parse((await ksu(sb, ['status', '--json'])).stdout);
@@ -136,16 +109,14 @@ async function runScript(w: World, crash: string | null): Promise<RunResult> {
 
 async function world(): Promise<World> {
   const pub = publisher(32 * 1024, 200 * 1024);
-  const published = new Map<string, Map<string, string>>();
-  const initial = slotImage(makeSandbox(), 'A');
-  published.set('v1.0.0', initial.files);
+  const published: Published = new Map([['v1.0.0', slotHashes(join(makeSandbox().root, 'slots/A'))]]);
   const servers: TestServer[] = [];
   for (const [i, v] of ['v1.1.0', 'v1.2.0', 'v1.3.0'].entries()) {
     const kernel = Buffer.alloc(32 * 1024, 11 + i);
     const initramfs = Buffer.alloc(200 * 1024, 21 + i);
     writeFileSync(join(pub.work, 'kernel'), kernel);
     writeFileSync(join(pub.work, 'initramfs'), initramfs);
-    published.set(v, new Map([['vmlinuz', sha(kernel)], ['kubesolo-os.gz', sha(initramfs)]]));
+    published.set(v, new Map([['vmlinuz', sha256(kernel)], ['kubesolo-os.gz', sha256(initramfs)]]));
     servers.push(await serve(pub.release(`rel-${v}`, v)));
   }
   return { servers, pub: pub.pub, published };

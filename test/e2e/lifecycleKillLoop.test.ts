@@ -6,20 +6,19 @@
  * published; what a reader saw stays in the log; `verify` is clean; state.json equals a rebuild;
  * and at the end every attempt has a definite outcome.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLI, cli } from '../helpers/cli.js';
 import { publisher } from '../helpers/publisher.js';
-import { env, makeSandbox, reboot, type Sandbox } from '../helpers/sandbox.js';
+import { assertBootsPublished, assertStateMatchesRebuild, sha256, slotHashes, type Published } from '../helpers/invariants.js';
+import { makeSandbox, reboot, type Sandbox } from '../helpers/sandbox.js';
 import { serve } from '../helpers/updateServer.js';
 
 const ITERATIONS = Number(process.env.LIFECYCLE_KILLS ?? 200);
 const RELEASES = 40;
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 const PASS = ['healthcheck', '--checks', 'disk-writable', '--timeout', '2'];
 const FAIL = ['healthcheck', '--checks', 'command', '--check-command', 'false', '--timeout', '1', '--auto-rollback-after', '1'];
@@ -43,26 +42,18 @@ function runKilled(sb: Sandbox, args: string[], killAfterMs: number): Promise<{ 
 
 test(`${ITERATIONS} random SIGKILLs across update cycles: invariants hold, every attempt ends`, async () => {
   const pub = publisher(16 * 1024, 96 * 1024);
-  const published = new Map<string, Map<string, string>>();
   const sb = makeSandbox();
-  published.set('v1.0.0', new Map(readdirSync(join(sb.root, 'slots/A')).filter((f) => f !== 'version').map((f) => [f, sha(readFileSync(join(sb.root, 'slots/A', f)))])));
+  const published: Published = new Map([['v1.0.0', slotHashes(join(sb.root, 'slots/A'))]]);
   for (let n = 1; n <= RELEASES; n++) {
     const kernel = Buffer.alloc(16 * 1024, n);
     const initramfs = Buffer.alloc(96 * 1024, 100 + n);
     writeFileSync(join(pub.work, 'kernel'), kernel);
     writeFileSync(join(pub.work, 'initramfs'), initramfs);
     pub.release(`rel-${n}`, `v1.${n}.0`);
-    published.set(`v1.${n}.0`, new Map([['vmlinuz', sha(kernel)], ['kubesolo-os.gz', sha(initramfs)]]));
+    published.set(`v1.${n}.0`, new Map([['vmlinuz', sha256(kernel)], ['kubesolo-os.gz', sha256(initramfs)]]));
   }
   const srv = await serve(pub.work);
-  const bootsComplete = (when: string) => {
-    const slot = env(sb).active_slot;
-    const dir = join(sb.root, 'slots', slot);
-    assert.ok(existsSync(join(dir, 'version')), `${when}: grubenv points at slot ${slot} without a version file`);
-    const want = published.get(readFileSync(join(dir, 'version'), 'utf8').trim());
-    assert.ok(want, `${when}: slot ${slot} holds an unknown version`);
-    for (const [name, hash] of want!) assert.is(sha(readFileSync(join(dir, name))), hash, `${when}: slot ${slot} ${name}`);
-  };
+  const bootsComplete = (when: string) => assertBootsPublished(sb, published, when);
   const eventLines = async () => (await cli(['--root', sb.root, 'events'])).stdout.trim().split('\n').filter(Boolean);
   const checkLog = async (when: string, seen: string[]) => {
     const now = await eventLines();
@@ -71,10 +62,7 @@ test(`${ITERATIONS} random SIGKILLs across update cycles: invariants hold, every
     // state.json is a cache written after a command's events: one killed in between leaves it a
     // step behind until the next writer command, which is the recovery this checks.
     assert.is((await cli(['--root', sb.root, 'note', `check at ${when}`])).code, 0);
-    const state = () => { const s = JSON.parse(readFileSync(join(sb.dataDir, 'state.json'), 'utf8')); delete s.updated_at; return s; };
-    const before = state();
-    assert.is((await cli(['--root', sb.root, 'rebuild'])).code, 0);
-    assert.equal(state(), before, `${when}: state.json differs from a rebuild`);
+    await assertStateMatchesRebuild(sb, when);
     return eventLines();
   };
 

@@ -39,3 +39,17 @@ export function spawnHelper(name: 'appender' | 'holdLock', args: string[], env: 
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls `probe` until it gives a value (a throw counts as not yet: a server still starting), or
+ * fails naming `what` after `ms`.
+ */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 15_000, everyMs = 50): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await Promise.resolve().then(probe).catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cli } from '../helpers/cli.js';
-import { sleep } from '../helpers/child.js';
+import { eventually } from '../helpers/child.js';
 import { publisher } from '../helpers/publisher.js';
 import { makeSandbox } from '../helpers/sandbox.js';
 import { startServe } from '../helpers/serveProcess.js';
@@ -34,16 +34,6 @@ async function query(prom: string, q: string): Promise<Series[]> {
   const body = await r.json() as { status: string; data: { result: Series[] } };
   assert.is(body.status, 'success');
   return body.data.result;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
 }
 
 const phaseNow = async (prom: string) => {
@@ -80,22 +70,22 @@ test('prometheus scrapes serve: nine phases, and the stored phase follows a CLI 
   p.stderr!.on('data', (d) => { promErr = (promErr + d).slice(-4000); });
   const promExit = new Promise((r) => p.on('close', r));
   try {
-    await until('prometheus ready', async () => ((await fetch(`${prom}/-/ready`)).ok ? true : undefined));
-    const up = await until('a successful scrape', async () => {
+    await eventually('prometheus ready', async () => ((await fetch(`${prom}/-/ready`)).ok ? true : undefined), 30_000, 250);
+    const up = await eventually('a successful scrape', async () => {
       const rows = await query(prom, 'up{job="kubesolo-update"}');
       return rows.length === 1 && rows[0].value[1] === '1' ? rows : undefined;
-    });
+    }, 30_000, 250);
     assert.is(up.length, 1);
-    const phases = await until('nine phase series', async () => {
+    const phases = await eventually('nine phase series', async () => {
       const rows = await query(prom, 'kubesolo_update_phase');
       return rows.length === 9 ? rows : undefined;
-    });
+    }, 30_000, 250);
     assert.equal(phases.map((r) => r.metric.phase).sort(), [...PHASES].sort());
     assert.is(await phaseNow(prom), 'idle');
 
     const r = await cli(['--root', sb.root, 'apply', '--server', releases.url, '--pubkey', pub.pub]);
     assert.is(r.code, 0, r.stderr);
-    assert.is(await until('phase staged in prometheus', async () => ((await phaseNow(prom)) === 'staged' ? 'staged' : undefined)), 'staged');
+    assert.is(await eventually('phase staged in prometheus', async () => ((await phaseNow(prom)) === 'staged' ? 'staged' : undefined), 30_000, 250), 'staged');
     const started = await query(prom, 'kubesolo_update_attempts_started_total');
     assert.is(started[0]?.value[1], '1');
   } catch (err) {

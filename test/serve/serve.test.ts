@@ -7,20 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cli, cliSync } from '../helpers/cli.js';
-import { sleep } from '../helpers/child.js';
+import { eventually, sleep } from '../helpers/child.js';
 import { get, startServe } from '../helpers/serveProcess.js';
 import { sse } from '../helpers/sseClient.js';
 import { tmpDir } from '../helpers/tmp.js';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const sample = (text: string, series: string) => {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -78,7 +68,7 @@ test('the projections advance as another process appends: no restart, no replay 
     assert.is(before, 0);
     for (let i = 1; i <= 3; i++) {
       assert.is((await cli(['--data-dir', dir, 'note', `n${i}`])).code, 0);
-      await until(`seq ${i} in /metrics`, async () => sample((await get(`${s.url}metrics`)).body, 'kubesolo_update_log_last_seq') === i ? true : undefined);
+      await eventually(`seq ${i} in /metrics`, async () => sample((await get(`${s.url}metrics`)).body, 'kubesolo_update_log_last_seq') === i ? true : undefined);
     }
     const events = sample((await get(`${s.url}metrics`)).body, 'kubesolo_update_events_total{type="OperatorNote"}');
     assert.is(events, 3);
@@ -106,7 +96,7 @@ test('/events: 5 concurrent CLI writers, every event delivered once and in order
       }
     }));
     const total = writers * each;
-    await until('every event on /events', () => (live.messages.length >= total && replay.messages.length >= total + 1 ? true : undefined));
+    await eventually('every event on /events', () => (live.messages.length >= total && replay.messages.length >= total + 1 ? true : undefined));
     await sleep(600); // a duplicate would arrive within a few polls
     const ids = live.messages.map((m) => m.id);
     assert.equal(ids, Array.from({ length: total }, (_, i) => i + 2), 'seq 2.. in order, each once');
