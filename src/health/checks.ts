@@ -3,7 +3,7 @@
  * The Kubernetes ones ask kubectl (KUBECONFIG or the KubeSolo admin kubeconfig); without it they
  * fail and say so.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -25,24 +25,107 @@ export interface CheckEnv {
 export type Outcome = { ok: true } | { ok: false; detail: string };
 type Check = (env: CheckEnv) => Promise<Outcome>;
 
-function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; out: string; err: string }> {
+/** Bytes of stdout and of stderr kept per run: a check could print forever. */
+export const OUTPUT_CAP = 64 * 1024;
+/** How long to wait, after the group is gone, for output still in the pipes. */
+const DRAIN_MS = 200;
+/** Longest delay setTimeout honours; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface Ran {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  timeoutMs: number;
+  /** Why it could not be started (ENOENT and the like), else null. */
+  error: string | null;
+  out: string;
+  err: string;
+}
+
+/** Process groups of checks still running, killed if the agent exits in the middle of one. */
+const live = new Set<number>();
+let exitHookSet = false;
+
+const killGroup = (pid: number | undefined) => {
+  if (pid === undefined) return;
+  try { process.kill(-pid, 'SIGKILL'); } catch { /* ESRCH: the group is already empty */ }
+};
+
+/**
+ * Runs one check command in its own process group so that it can be killed with everything it
+ * started. Answers when the main process exits (what it left behind is killed then) or at the
+ * timeout (the whole group is killed), never on the pipes closing: a background grandchild could
+ * hold them open for as long as it likes.
+ */
+export function run(cmd: string, args: string[], timeoutMs: number): Promise<Ran> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => { clearTimeout(timer); resolve({ code: null, out, err: e.message }); });
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out, err }); });
+    const out: Buffer[] = [], err: Buffer[] = [];
+    const kept = { out: 0, err: 0 };
+    let timedOut = false, error: string | null = null, code: number | null = null, signal: NodeJS.Signals | null = null;
+    let killTimer: NodeJS.Timeout | undefined, drainTimer: NodeJS.Timeout | undefined, done = false;
+    let child: ChildProcess;
+
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(killTimer);
+      clearTimeout(drainTimer);
+      child?.stdout?.destroy();
+      child?.stderr?.destroy();
+      // Only matters if the process never exited (stuck in the kernel): it must not hold the agent.
+      child?.unref();
+      if (child?.pid !== undefined) live.delete(child.pid);
+      resolve({ code, signal, timedOut, timeoutMs, error, out: Buffer.concat(out).toString(), err: Buffer.concat(err).toString() });
+    };
+    const drainThenFinish = () => {
+      killGroup(child.pid);
+      if (drainTimer === undefined) drainTimer = setTimeout(finish, DRAIN_MS);
+    };
+
+    try {
+      child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    } catch (e) {
+      error = (e as Error).message;
+      return finish();
+    }
+    if (child.pid !== undefined) {
+      live.add(child.pid);
+      if (!exitHookSet) {
+        exitHookSet = true;
+        process.on('exit', () => { for (const pid of live) killGroup(pid); });
+      }
+    }
+    const keep = (into: Buffer[], which: 'out' | 'err') => (d: Buffer) => {
+      const room = OUTPUT_CAP - kept[which];
+      if (room <= 0) return;
+      const part = d.length > room ? d.subarray(0, room) : d;
+      into.push(part);
+      kept[which] += part.length;
+    };
+    child.stdout!.on('data', keep(out, 'out'));
+    child.stderr!.on('data', keep(err, 'err'));
+    killTimer = setTimeout(() => { timedOut = true; drainThenFinish(); }, Math.min(Math.max(timeoutMs, 0), MAX_TIMER_MS));
+    child.on('error', (e) => { error ??= e.message; drainThenFinish(); });
+    child.on('exit', (c, s) => { clearTimeout(killTimer); code = c; signal = s; drainThenFinish(); });
+    child.on('close', finish);
   });
+}
+
+/** Why a run that did not exit 0 failed, in a few words. */
+function why(r: Ran): string {
+  if (r.timedOut) return `timed out after ${r.timeoutMs} ms; its process group was killed`;
+  if (r.error !== null) return `could not start: ${r.error}`;
+  if (r.signal !== null) return `killed by ${r.signal}`;
+  return `exited ${r.code}`;
 }
 
 const firstLine = (s: string) => s.trim().split('\n')[0]?.slice(0, 200) ?? '';
 
 async function kubectlJson(env: CheckEnv, args: string[]): Promise<{ ok: true; json: unknown } | { ok: false; detail: string }> {
   const r = await run('kubectl', [...args, '-o', 'json'], env.timeoutMs);
-  if (r.code === null) return { ok: false, detail: `kubectl: ${firstLine(r.err) || 'timed out'}` };
-  if (r.code !== 0) return { ok: false, detail: `kubectl: ${firstLine(r.err) || `exit ${r.code}`}` };
+  if (r.timedOut || r.error !== null) return { ok: false, detail: `kubectl: ${why(r)}` };
+  if (r.code !== 0) return { ok: false, detail: `kubectl: ${firstLine(r.err) || why(r)}` };
   try { return { ok: true, json: JSON.parse(r.out) }; } catch { return { ok: false, detail: 'kubectl printed something that is not JSON' }; }
 }
 
@@ -85,7 +168,7 @@ export const CHECKS: Record<string, Check> = {
   async command(env) {
     for (const c of env.commands) {
       const r = await run('sh', ['-c', c], env.timeoutMs);
-      if (r.code !== 0) return { ok: false, detail: `${JSON.stringify(c)} ${r.code === null ? 'timed out' : `exited ${r.code}`}${r.err ? `: ${firstLine(r.err)}` : ''}` };
+      if (r.code !== 0) return { ok: false, detail: `${JSON.stringify(c)} ${why(r)}${firstLine(r.err) ? `: ${firstLine(r.err)}` : ''}` };
     }
     return { ok: true };
   },
@@ -100,6 +183,7 @@ export const CHECKS: Record<string, Check> = {
   },
   async apiserver(env) {
     const r = await run('kubectl', ['get', '--raw', '/readyz'], env.timeoutMs);
+    if (r.timedOut || r.error !== null) return { ok: false, detail: `/readyz: ${why(r)}` };
     return r.code === 0 && r.out.trim() === 'ok' ? { ok: true } : { ok: false, detail: `/readyz: ${firstLine(r.err || r.out) || 'no answer'}` };
   },
   async 'node-ready'(env) {
