@@ -7,6 +7,10 @@ export type Slot = 'A' | 'B';
 
 export interface CheckResult { name: string; ok: boolean; ms: number; detail?: string }
 export interface ArtifactRecord { name: 'vmlinuz' | 'kubesolo-os.gz'; sha256: string; bytes: number }
+/** The three boot variables as read from grubenv (numbers as numbers; null when absent or not a number). */
+export interface BootVars { active_slot: string | null; boot_counter: number | null; boot_success: number | null }
+/** Every grubenv write sits between an Intent with one of these actions and its outcome. */
+export type IntentAction = 'activate' | 'rollback' | 'mark-good' | 'bootenv';
 
 /** The payload of each event type, keyed by its type string (the names are the contract). */
 export interface EventDataByType {
@@ -24,19 +28,38 @@ export interface EventDataByType {
     authenticatedBy: 'metadata-signature' | 'artifact-signature' | 'none';
   };
   Staged: { slot: Slot; version: string; artifacts: ArtifactRecord[] };
-  Intent: { action: 'activate' | 'rollback' | 'mark-good'; slot: Slot; by?: 'manual' | 'auto'; reason?: string };
+  /** `checks`: for mark-good, the checks that passed, so a recovered outcome still has them. */
+  Intent: { action: IntentAction; slot: Slot; by?: 'manual' | 'auto'; reason?: string; checks?: CheckResult[] };
   Activated: { slot: Slot; previousSlot: Slot; recovered?: boolean };
   BootObserved: {
     slot: Slot | null; bootCounter: number | null; bootSuccess: number | null;
     versions: Partial<Record<Slot, string>>; inferred?: boolean;
+    /** grubenv's ab_select_version: which GRUB script ran (null: not ours, or not run since the block was written). */
+    script?: string | null;
   };
   HealthcheckStarted: Record<string, never>;
-  HealthcheckPassed: { checks: CheckResult[]; markedGood: boolean; recovered?: boolean };
+  /** `markedGood: false` with `error`: the checks passed, but marking the boot good failed or was refused. */
+  HealthcheckPassed: { checks: CheckResult[]; markedGood: boolean; recovered?: boolean; error?: string };
   /** `interrupted`: the checking process died (reconciliation); the trial goes back to activated, nothing counted. */
   HealthcheckFailed: { checks: CheckResult[]; consecutiveFailures: number; interrupted?: boolean };
   RolledBack: { by: 'manual' | 'bootloader' | 'auto'; reason: string; fromSlot: Slot; toSlot: Slot; recovered?: boolean };
   AttemptFailed: { step: string; error: string; gate?: string };
-  IntentAbandoned: { action: 'activate' | 'rollback' | 'mark-good'; slot: Slot };
+  IntentAbandoned: { action: IntentAction; slot: Slot };
+  /** The effect of an Intent failed: the error, and what grubenv held when read back after it. */
+  IntentFailed: { action: IntentAction; slot: Slot; error: string; observed: BootVars | null };
+  /** A slot recorded as holding a verified release without a health check on this node: found good on first run, migrated, or written by bootenv init. */
+  Provisioned: { slot: Slot; version: string | null; artifacts: ArtifactRecord[]; how: 'found' | 'migrated' | 'bootenv' };
+  /**
+   * grubenv shows a trial (boot_success=0) the log had no open attempt for (a migrated Go attempt,
+   * a lost log range): it is adopted as an attempt, and ends like one. `fallback` is what the
+   * other slot holds: GRUB boots it, as verified, if the trial fails.
+   */
+  TrialAdopted: {
+    slot: Slot; previousSlot: Slot; bootCounter: number; version: string | null; artifacts: ArtifactRecord[];
+    fallback: { version: string | null; artifacts: ArtifactRecord[] }; reason: string;
+  };
+  /** bootenv init wrote a complete GRUB environment block. */
+  BootEnvInitialized: { slot: Slot; bootCounter: number; bootSuccess: 0 | 1; mode: 'continue-trial' | 'verified' | 'provisioned'; replaced: string };
   LogRepaired: { segment: string; droppedBytes: number; reason: string; quarantined: string };
   Migrated: { state: Record<string, unknown>; activeSlot: Slot | null };
   OperatorNote: { text: string };
@@ -50,6 +73,7 @@ export const CURRENT_VERSION: { readonly [T in EventType]: number } = {
   DownloadProgress: 1, ArtifactVerified: 1, Staged: 1, Intent: 1, Activated: 1, BootObserved: 1,
   HealthcheckStarted: 1, HealthcheckPassed: 1, HealthcheckFailed: 1, RolledBack: 1, AttemptFailed: 1,
   IntentAbandoned: 1, LogRepaired: 1, Migrated: 1, OperatorNote: 1,
+  IntentFailed: 1, Provisioned: 1, TrialAdopted: 1, BootEnvInitialized: 1,
 };
 
 export const EVENT_TYPES = Object.keys(CURRENT_VERSION) as EventType[];

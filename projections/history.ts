@@ -7,7 +7,7 @@ import type { CheckResult, Slot, StoredEvent } from '../events/types.js';
 export type Outcome = 'success' | 'failed' | 'rolled_back' | 'open';
 type TimedPhase = 'checking' | 'downloading' | 'staged' | 'activated' | 'verifying';
 
-export interface HealthcheckRecord { at: number; ok: boolean; checks: CheckResult[]; consecutiveFailures?: number; markedGood?: boolean; interrupted?: boolean }
+export interface HealthcheckRecord { at: number; ok: boolean; checks: CheckResult[]; consecutiveFailures?: number; markedGood?: boolean; interrupted?: boolean; error?: string }
 export interface BootRecord { at: number; slot: Slot | null; bootCounter: number | null; bootSuccess: number | null; inferred?: boolean }
 
 export interface AttemptRecord {
@@ -30,6 +30,8 @@ export interface AttemptRecord {
   current: { phase: TimedPhase; since: number } | null;
   /** True for the attempt the Go agent had open when we took over. */
   migrated?: boolean;
+  /** True for a trial found in grubenv that the log had no attempt for (TrialAdopted). */
+  adopted?: boolean;
 }
 
 export interface History {
@@ -90,6 +92,7 @@ export function evolveHistory(h: History, e: StoredEvent): History {
     return { attempts: [...next.attempts, a], open: next.attempts.length };
   }
   if (e.type === 'Migrated') return migrated(h, e.data.state, e.at, e.seq);
+  if (e.type === 'TrialAdopted') return adopted(h, e);
   // Health checks without an attempt id checked a stable system: not part of any attempt.
   if (!e.attempt && (e.type === 'HealthcheckStarted' || e.type === 'HealthcheckPassed' || e.type === 'HealthcheckFailed')) return h;
   const i = indexFor(h, e);
@@ -105,8 +108,12 @@ export function evolveHistory(h: History, e: StoredEvent): History {
     case 'HealthcheckStarted':
       return a.outcome === 'open' ? put(h, i, enter(a, 'verifying', e.at)) : h;
     case 'HealthcheckPassed': {
-      const rec = { at: e.at, ok: true, checks: e.data.checks, markedGood: e.data.markedGood };
+      const rec: HealthcheckRecord = { at: e.at, ok: true, checks: e.data.checks, markedGood: e.data.markedGood };
       const withCheck = { ...a, healthchecks: [...a.healthchecks, rec] };
+      if (!e.data.markedGood) {
+        if (e.data.error) rec.error = e.data.error;
+        return put(h, i, a.outcome === 'open' && a.current?.phase === 'verifying' ? enter(withCheck, 'activated', e.at) : withCheck);
+      }
       return put(h, i, a.outcome === 'open' && a.current && (a.current.phase === 'activated' || a.current.phase === 'verifying')
         ? end(withCheck, 'success', e.at) : withCheck);
     }
@@ -130,6 +137,22 @@ export function evolveHistory(h: History, e: StoredEvent): History {
     default:
       return h;
   }
+}
+
+/** A trial adopted from grubenv: it continues the open attempt of the same id, or starts one. */
+function adopted(h: History, e: Extract<StoredEvent, { type: 'TrialAdopted' }>): History {
+  const d = e.data;
+  const id = e.attempt ?? `seq-${e.seq}`;
+  const i = indexFor(h, e);
+  if (i >= 0 && h.attempts[i].id === id) {
+    const a = h.attempts[i];
+    return put(h, i, enter({ ...a, toSlot: d.slot, fromSlot: d.previousSlot, toVersion: a.toVersion ?? d.version, fromVersion: a.fromVersion ?? d.fallback.version, adopted: true }, 'activated', e.at));
+  }
+  const a: AttemptRecord = {
+    ...blank(id, e.at), fromVersion: d.fallback.version, toVersion: d.version, fromSlot: d.previousSlot, toSlot: d.slot,
+    current: { phase: 'activated', since: e.at }, adopted: true,
+  };
+  return { attempts: [...h.attempts, a], open: h.attempts.length };
 }
 
 /** An attempt the Go agent had under way (not idle, not a finished outcome) continues here as open. */

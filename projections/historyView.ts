@@ -15,9 +15,10 @@ export interface AttemptJson {
   error: string | null;
   rollback: { by: string; reason: string } | null;
   boots: Array<{ at: string; slot: string | null; boot_counter: number | null; boot_success: number | null; inferred?: boolean }>;
-  healthchecks: Array<{ at: string; ok: boolean; checks: Array<{ name: string; ok: boolean; ms: number; detail?: string }>; consecutive_failures?: number; marked_good?: boolean; interrupted?: boolean }>;
+  healthchecks: Array<{ at: string; ok: boolean; checks: Array<{ name: string; ok: boolean; ms: number; detail?: string }>; consecutive_failures?: number; marked_good?: boolean; interrupted?: boolean; error?: string }>;
   phases: Record<string, number>;
   migrated?: boolean;
+  adopted?: boolean;
 }
 
 const time = (ms: number | null) => (ms === null ? null : goTime(ms));
@@ -33,10 +34,12 @@ export function attemptJson(a: AttemptRecord): AttemptJson {
       ...(h.consecutiveFailures !== undefined ? { consecutive_failures: h.consecutiveFailures } : {}),
       ...(h.markedGood !== undefined ? { marked_good: h.markedGood } : {}),
       ...(h.interrupted ? { interrupted: true } : {}),
+      ...(h.error ? { error: h.error } : {}),
     })),
     phases: { ...a.phases },
   };
   if (a.migrated) out.migrated = true;
+  if (a.adopted) out.adopted = true;
   return out;
 }
 

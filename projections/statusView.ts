@@ -11,6 +11,10 @@ import { stateJson, type StateJson } from './stateFile.js';
 export interface BootFacts {
   booted: Slot | null;
   grubenv: { active_slot: string | null; boot_counter: number | null; boot_success: number | null } | null;
+  /** The block's state (ok, incomplete, missing, unreadable) and the GRUB script's mark. */
+  env?: { state: string; script: string | null };
+  /** What an operator must see: a boot environment that cannot be trusted, a foreign GRUB script. */
+  warnings?: string[];
 }
 
 export interface LogFacts { seq: number; head: string | null; segments: number; bytes: number }
@@ -22,6 +26,8 @@ export interface StatusJson {
   state: StateJson;
   last_attempt: AttemptJson | null;
   log: LogFacts;
+  boot_env: { state: string; script: string | null };
+  warnings: string[];
 }
 
 export function statusJson(p: Projections, boot: BootFacts, log: LogFacts, now: number): StatusJson {
@@ -36,6 +42,8 @@ export function statusJson(p: Projections, boot: BootFacts, log: LogFacts, now: 
     state: stateJson(p.lifecycle, p.node.lastEventAt ?? now),
     last_attempt: last ? attemptJson(last) : null,
     log,
+    boot_env: boot.env ?? { state: boot.grubenv ? 'ok' : 'unreadable', script: null },
+    warnings: boot.warnings ?? [],
   };
 }
 
@@ -48,6 +56,8 @@ function slotLine(s: StatusJson, slot: Slot): string {
 
 export function statusText(s: StatusJson): string {
   const lines = [
+    ...s.warnings.flatMap((w) => [`WARNING: ${w}`]),
+    ...(s.warnings.length ? [''] : []),
     'A/B Slots',
     slotLine(s, 'A'),
     slotLine(s, 'B'),

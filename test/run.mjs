@@ -1,6 +1,7 @@
 // Runs every compiled test file with uvu and ends with the line CI reads: "N passed, N failed".
-// The long end-to-end suites (e2e/, history/) run in a second uvu process beside the rest: they
-// mostly wait on processes and fsync, so the two lanes share the machine well.
+// The long end-to-end suites (e2e/, history/) run in a second uvu process beside the rest, and the
+// model-based test (model/) in a third: they mostly wait on processes and fsync, so the lanes
+// share the machine well.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -10,8 +11,9 @@ const filter = process.argv[2];
 const lanes = filter !== undefined
   ? [{ dir: 'dist/test', pattern: `${filter}.*\\.test\\.js$` }]
   : [
-      { dir: 'dist/test', pattern: '^(?!(e2e|history)/).*\\.test\\.js$' },
+      { dir: 'dist/test', pattern: '^(?!(e2e|history|model)/).*\\.test\\.js$' },
       { dir: 'dist/test', pattern: '^(e2e|history)/.*\\.test\\.js$' },
+      { dir: 'dist/test', pattern: '^model/.*\\.test\\.js$' },
     ];
 
 function runLane(lane) {

@@ -5,10 +5,11 @@
 import { readFileSync } from 'node:fs';
 import type { Slot } from '../../events/types.js';
 import type { BootFacts } from '../../projections/statusView.js';
-import type { EnvVars } from '../domain/reconcile.js';
+import type { BootVars } from '../../events/types.js';
 import { bootedSlot } from './cmdline.js';
+import { foreignScript } from '../domain/rules.js';
+import { bootVarsOf, readBootEnv } from './bootEnv.js';
 import { parseGrubenv } from './grubenv.js';
-import { readGrubenvFile } from './grubenvFile.js';
 
 export function readBootedSlot(cmdlinePath: string): Slot | null {
   try {
@@ -18,21 +19,20 @@ export function readBootedSlot(cmdlinePath: string): Slot | null {
   }
 }
 
-const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : null);
-
 /** The three boot variables of a block (numbers as numbers; null when absent or not a number). */
-export function envVars(block: Buffer, file: string): EnvVars {
-  const m = new Map(parseGrubenv(block, file));
-  return { active_slot: m.get('active_slot') ?? null, boot_counter: num(m.get('boot_counter')), boot_success: num(m.get('boot_success')) };
+export function envVars(block: Buffer, file: string): BootVars {
+  return bootVarsOf(new Map(parseGrubenv(block, file)));
 }
 
-/** The boot variables as status shows them (numbers as numbers); null fields when the block cannot be read. */
+/**
+ * The boot facts as status and serve show them: grubenv's variables (numbers as numbers; null
+ * when the block cannot be read), its state and script mark, and the warnings an operator must
+ * see — loudly, since GRUB acts on the block whatever the log says.
+ */
 export function readBootFacts(paths: { cmdline: string; grubenv: string }, warn?: (msg: string) => void): BootFacts {
   const booted = readBootedSlot(paths.cmdline);
-  try {
-    return { booted, grubenv: envVars(readGrubenvFile(paths.grubenv), paths.grubenv) };
-  } catch (err) {
-    warn?.(`warning: ${(err as Error).message}`);
-    return { booted, grubenv: null };
-  }
+  const env = readBootEnv(paths.grubenv);
+  const warnings = [env.problem, foreignScript(env)].filter((w): w is string => w !== null);
+  for (const w of warnings) warn?.(`warning: ${w}`);
+  return { booted, grubenv: env.vars, env: { state: env.state, script: env.script }, warnings };
 }

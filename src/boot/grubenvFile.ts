@@ -7,6 +7,13 @@
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { GRUBENV_SIZE, GrubenvError, parseGrubenv } from './grubenv.js';
 
+const INIT_HINT = "'kubesolo-update bootenv init' writes a complete block from what the log knows";
+
+/** The block file does not exist at all. */
+class GrubenvMissing extends GrubenvError {
+  readonly missing = true;
+}
+
 export function readGrubenvFile(path: string): Buffer {
   let b: Buffer;
   let size: number;
@@ -24,11 +31,11 @@ export function readGrubenvFile(path: string): Buffer {
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new GrubenvError(`${path} does not exist (create it with: grub-editenv ${path} create)`);
+    if (code === 'ENOENT') throw new GrubenvMissing(`${path} does not exist; ${INIT_HINT}`);
     throw new GrubenvError(`cannot read ${path}: ${(err as Error).message}`);
   }
   if (b.length > GRUBENV_SIZE) {
-    throw new GrubenvError(`${path} is ${size > GRUBENV_SIZE ? size : `more than ${GRUBENV_SIZE}`} bytes; a GRUB environment block is exactly ${GRUBENV_SIZE} (recreate it with grub-editenv ${path} create)`);
+    throw new GrubenvError(`${path} is ${size > GRUBENV_SIZE ? size : `more than ${GRUBENV_SIZE}`} bytes; a GRUB environment block is exactly ${GRUBENV_SIZE} (${INIT_HINT})`);
   }
   parseGrubenv(b, path); // validates, with the file named in every error
   return b;

@@ -1,15 +1,16 @@
 /**
  * The two system slots. Under --root they are the directories DIR/slots/A and DIR/slots/B; on a
  * node they are the file systems labelled KSOLOA and KSOLOB (a label found twice is refused),
- * mounted only for the moment they are read or written. A slot is bootable when its `version`
- * file exists and, if the log recorded hashes for it (its last Staged), every artifact matches.
+ * mounted only for the moment they are read or written. Whether what a slot holds is bootable
+ * is the deciders' question (domain/facts.ts `holds`); here it is only read.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArtifactRecord, Slot } from '../../events/types.js';
+import type { SlotContent } from '../domain/facts.js';
 import { AgentError } from '../errors.js';
 
 export const SLOTS: readonly Slot[] = ['A', 'B'];
@@ -20,6 +21,11 @@ export interface SlotStore {
   describe(slot: Slot): string;
   /** Runs `fn` with the slot's files at a directory (mounted for the call when a partition). */
   withDir<T>(slot: Slot, mode: 'ro' | 'rw', fn: (dir: string) => Promise<T>): Promise<T>;
+}
+
+/** The slot store: directories under --root, partitions by label on a node; `kind` chooses. */
+export function slotStore(root: string, kind?: 'dir' | 'partitions'): SlotStore {
+  return (kind ?? (root !== '/' ? 'dir' : 'partitions')) === 'dir' ? dirSlots(root) : partitionSlots();
 }
 
 export function dirSlots(root: string): SlotStore {
@@ -70,34 +76,32 @@ export function readVersion(dir: string): string | null {
   }
 }
 
-export function slotVersion(store: SlotStore, slot: Slot): Promise<string | null> {
-  return store.withDir(slot, 'ro', async (dir) => readVersion(dir));
-}
-
 async function sha256(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
 }
 
-/** Whether the slot can be booted; when not, why, in words for the operator. */
-export async function bootable(store: SlotStore, slot: Slot, staged: ArtifactRecord[] | null): Promise<{ ok: true } | { ok: false; reason: string }> {
+const ARTIFACTS = ['vmlinuz', 'kubesolo-os.gz'] as const;
+
+/**
+ * What a slot holds: its version file, and with `hash` each artifact's SHA-256 and size (the
+ * deciders compare them with what was staged or verified). A slot that cannot be read holds
+ * nothing usable.
+ */
+export async function slotContent(store: SlotStore, slot: Slot, hash: boolean): Promise<SlotContent> {
   try {
     return await store.withDir(slot, 'ro', async (dir) => {
-      if (!readVersion(dir)) return { ok: false as const, reason: `slot ${slot} has no version file (${join(store.describe(slot), 'version')}): it holds no complete image` };
-      for (const a of staged ?? []) {
-        const path = join(dir, a.name);
-        let got: string;
-        try {
-          got = await sha256(path);
-        } catch {
-          return { ok: false as const, reason: `slot ${slot} is missing ${a.name}` };
-        }
-        if (got !== a.sha256) return { ok: false as const, reason: `slot ${slot}: ${a.name} does not match the SHA-256 recorded when it was staged (${got.slice(0, 12)}… ≠ ${a.sha256.slice(0, 12)}…)` };
+      const version = readVersion(dir);
+      if (!hash) return { version, artifacts: null };
+      const artifacts: ArtifactRecord[] = [];
+      for (const name of ARTIFACTS) {
+        const path = join(dir, name);
+        if (existsSync(path)) artifacts.push({ name, sha256: await sha256(path), bytes: statSync(path).size });
       }
-      return { ok: true as const };
+      return { version, artifacts };
     });
   } catch (err) {
-    return { ok: false, reason: (err as Error).message };
+    return { version: null, artifacts: hash ? [] : null, problem: (err as Error).message };
   }
 }

@@ -1,23 +1,14 @@
 /** The shape every CLI command has; cli.ts registers them in one table. */
 import type { ParseArgsConfig } from 'node:util';
-import type { Paths } from '../paths.js';
+import type { SessionEnv } from '../session/writer.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
-export interface CliContext {
-  paths: Paths;
+/** What a command gets from cli.ts: the writer session's environment, output, and --json/--debug. */
+export interface CliContext extends SessionEnv {
   json: boolean;
   debug: boolean;
-  /** --wait, in ms: how long a writer waits for the lock. */
-  waitMs: number;
-  /** --slots: where the slots are (default: directories under --root, partitions otherwise). */
-  slots?: 'dir' | 'partitions';
-  /** This invocation as typed, for the lock's owner file. */
-  invocation: string;
   out(text: string): void;
-  warn(text: string): void;
-  /** Ends the process at once with `code` after `message` (lock lost, fail-stop): never from a command's normal path. */
-  die(code: number, message: string): never;
 }
 
 export interface Command {

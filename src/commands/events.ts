@@ -1,18 +1,9 @@
 import { filter } from 'rxjs';
 import type { StoredEvent } from '../../events/types.js';
+import { eventLine } from '../../projections/eventJson.js';
 import { usage } from '../errors.js';
 import type { Command } from './command.js';
-import { openReader } from './openLog.js';
-
-/** One NDJSON line: the envelope with `at` as ISO-8601 UTC. */
-export function eventLine(e: StoredEvent): string {
-  const { seq, type, v, at, boot, attempt, data } = e;
-  const line: Record<string, unknown> = { seq, type, v, at: new Date(at).toISOString(), boot };
-  if (attempt !== undefined) line.attempt = attempt;
-  line.data = data;
-  if ('foreign' in e) line.foreign = true;
-  return JSON.stringify(line);
-}
+import { openReader } from '../session/readers.js';
 
 function parseSince(raw: unknown): number {
   if (raw === undefined) return 0;

@@ -1,18 +1,15 @@
-import { crashPoint } from '../../events/crashPoint.js';
-import type { CheckResult, NewEvent } from '../../events/types.js';
+import type { CheckResult } from '../../events/types.js';
 import { systemClock } from '../../events/systemClock.js';
-import { readBootedSlot } from '../boot/bootFacts.js';
-import { slotStore } from '../boot/facts.js';
-import { setAll } from '../boot/grubenv.js';
-import { readGrubenvFile, writeGrubenvFile } from '../boot/grubenvFile.js';
-import { bootable, other } from '../boot/slots.js';
-import { loadConfig, setting } from '../config/load.js';
-import { EXIT, usage } from '../errors.js';
+import { loadConfig, setting, whereOf } from '../config/load.js';
+import { other } from '../domain/facts.js';
+import { healthcheckOutcome, healthcheckStarted, healthMode } from '../domain/healthcheck.js';
+import { byRule } from '../domain/rules.js';
+import { AgentError, EXIT, usage } from '../errors.js';
 import { CHECK_NAMES } from '../health/checks.js';
 import { runChecks } from '../health/runner.js';
+import { withSession } from '../session/writer.js';
 import type { Command } from './command.js';
 import { CONFIG_OPTIONS } from './config.js';
-import { withWriter } from './openLog.js';
 
 function report(results: CheckResult[]): string {
   return results.map((r) => `  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(14)} ${r.ms} ms${r.detail ? `  ${r.detail}` : ''}`).join('\n');
@@ -26,16 +23,20 @@ export const healthcheck: Command = {
 ${CHECK_NAMES.map((n) => `  ${n}`).join('\n')}
 Default set: containerd, apiserver, node-ready, kube-system, disk-writable, plus probe-url when
 healthcheck_url is set and command when check_command is. Settings come from flags, update.conf or
-defaults ('kubesolo-update config' shows them).
+defaults ('kubesolo-update config' shows them). An empty set is a configuration error (exit 2):
+a trial passes only on evidence. Each check runs in its own process group, killed with everything
+it started at its time limit.
 
-On an attempt on trial, booted into its slot: a pass marks the boot good (grubenv
-boot_success=1) and ends the attempt as success; a failure is counted (the phase stays
-activated) and, at --auto-rollback-after N consecutive failures, GRUB is pointed back at the
-previous slot (RolledBack by "auto"; no reboot). On a stable system a pass or failure is recorded
-and nothing else changes. The boot-time unit runs it with --wait so a running writer does not
-make it fail.
+On the slot on trial (grubenv boot_success=0 for the booted slot): a pass marks the boot good
+(boot_success=1) and ends the attempt as success; a failure is counted (the phase stays activated)
+and, at --auto-rollback-after N consecutive failures, GRUB is pointed back at the verified
+fallback (RolledBack by "auto"; no reboot). On a stable system a pass or failure is recorded and
+nothing else changes. Under a GRUB script that is not ours (no ab_select_version in grubenv), a
+pass also marks the booted slot good as the Go agent did, so the node does not flip. The
+boot-time unit runs it with --wait so a running writer does not make it fail.
 
-Exit codes: 0 healthy · 1 a check failed · 2 bad flag or setting · 75 busy.`,
+Exit codes: 0 healthy · 1 a check failed, or marking the boot good failed (recorded) · 2 bad flag
+or setting, or no check to run · 3 the trial cannot be marked good (grubenv missing) · 75 busy.`,
   options: CONFIG_OPTIONS,
   async run({ values }, ctx) {
     const conf = loadConfig(ctx.paths.conf, values);
@@ -45,61 +46,35 @@ Exit codes: 0 healthy · 1 a check failed · 2 bad flag or setting · 75 busy.`,
     const names = [...new Set([...setting<string[]>(conf, 'checks'), ...(url ? ['probe-url'] : []), ...(commands.length ? ['command'] : [])])];
     const unknown = names.filter((n) => !CHECK_NAMES.includes(n));
     if (unknown.length) throw usage(`unknown check ${unknown.map((u) => JSON.stringify(u)).join(', ')}; checks are ${CHECK_NAMES.join(', ')}`);
+    if (names.length === 0) {
+      throw usage(`no health check to run: checks is empty (${whereOf(conf, 'checks')}) and neither healthcheck_url nor check_command is set; a trial passes only on evidence ${byRule('evidence')} — name at least one, e.g. checks=disk-writable`);
+    }
     const timeoutS = setting<number>(conf, 'timeout');
     const autoAfter = setting<number>(conf, 'auto_rollback_after');
-    return withWriter(ctx, async (log, state) => {
-      const l = state.projections.lifecycle;
-      const booted = readBootedSlot(ctx.paths.cmdline);
-      const onTrial = (l.phase === 'activated' || l.phase === 'verifying') && l.trial !== null && booted === l.trial.slot;
-      const attempt = onTrial ? l.attemptId ?? 'migrated' : undefined;
-      if (onTrial) await log.append([{ type: 'HealthcheckStarted', attempt, data: {} }]);
+    return withSession(ctx, async (s) => {
+      const mode = healthMode(s.state, s.facts);
+      await s.append(healthcheckStarted(mode));
       const results = await runChecks(names, {
         dataDir: ctx.paths.dataDir, root: ctx.paths.root, healthcheckUrl: url, commands,
         timeoutMs: Math.min(30_000, timeoutS * 1000), now: systemClock,
       }, { deadlineMs: timeoutS * 1000, now: systemClock, retryDelayMs: Math.min(2000, timeoutS * 250) });
       const ok = results.every((r) => r.ok);
-      let markedGood = false;
-      let rolledBack: string | null = null;
-      const failures = onTrial ? l.healthCheckFailures + 1 : 1;
-      if (ok && onTrial) {
-        const block = readGrubenvFile(ctx.paths.grubenv);
-        await log.append([{ type: 'Intent', attempt, data: { action: 'mark-good', slot: l.trial!.slot } }]);
-        crashPoint('healthcheck.after-intent');
-        writeGrubenvFile(ctx.paths.grubenv, setAll(block, { boot_success: 1 }, ctx.paths.grubenv));
-        crashPoint('healthcheck.after-grubenv');
-        markedGood = true;
-      }
-      const outcome: NewEvent = ok
-        ? { type: 'HealthcheckPassed', attempt, data: { checks: results, markedGood } }
-        : { type: 'HealthcheckFailed', attempt, data: { checks: results, consecutiveFailures: failures } };
-      await log.append([outcome]);
-      if (!ok && onTrial && autoAfter > 0 && failures >= autoAfter) rolledBack = await autoRollback();
+      // An automatic rollback needs the fallback's bytes checked against what was verified.
+      if (!ok && mode.kind === 'trial' && autoAfter > 0) await s.refresh({ hash: [other(mode.slot)] });
+      const o = healthcheckOutcome(s.state, s.facts, mode, results, autoAfter);
+      if (o.rollback && 'refused' in o.rollback) ctx.warn(o.rollback.refused);
+      await s.run(o.steps);
+      if (o.refusal) throw new AgentError(o.refusal.code, o.refusal.refused);
+      const onTrial = mode.kind === 'trial';
+      const rolledBack = o.rollback && 'target' in o.rollback ? `rolled back to slot ${o.rollback.target} (boots next; nothing was rebooted)` : o.rollback ? 'no automatic rollback: the fallback is not the verified release' : null;
+      const version = s.state.history.attempts.at(-1)?.toVersion ?? '?';
       const summary = ok
-        ? `healthy${markedGood ? `: slot ${l.trial!.slot} marked good; the update to ${l.toVersion ?? '?'} succeeded` : ''}`
-        : `unhealthy${onTrial ? ` (${failures} consecutive failure${failures > 1 ? 's' : ''} on trial)` : ''}${rolledBack ? `; ${rolledBack}` : ''}`;
+        ? `healthy${o.markGood ? (onTrial ? `: slot ${o.markGood} marked good; the update to ${version} succeeded` : `: slot ${o.markGood} marked good (a GRUB script that is not ours reset it at boot)`) : ''}`
+        : `unhealthy${onTrial ? ` (${o.failures} consecutive failure${o.failures > 1 ? 's' : ''} on trial)` : ''}${rolledBack ? `; ${rolledBack}` : ''}`;
       ctx.out(ctx.json
-        ? JSON.stringify({ ok, on_trial: onTrial, marked_good: markedGood, consecutive_failures: ok ? 0 : failures, rolled_back: rolledBack !== null, checks: results })
+        ? JSON.stringify({ ok, on_trial: onTrial, marked_good: o.markGood !== null, consecutive_failures: ok ? 0 : o.failures, rolled_back: o.rollback !== null && 'target' in o.rollback, checks: results })
         : `${report(results)}\n${summary}`);
       return ok ? EXIT.OK : EXIT.FAILED;
-
-      async function autoRollback(): Promise<string> {
-        const store = slotStore(ctx);
-        const target = other(l.trial!.slot);
-        const t = await bootable(store, target, state.projections.node.stagedArtifacts[target]);
-        if (!t.ok) {
-          ctx.warn(`not rolling back automatically: slot ${target} is not bootable: ${t.reason}`);
-          return `no automatic rollback: slot ${target} is not bootable`;
-        }
-        const block = readGrubenvFile(ctx.paths.grubenv);
-        const reason = `${failures} consecutive failed health checks`;
-        await log.append([{ type: 'Intent', attempt, data: { action: 'rollback', slot: target, by: 'auto', reason } }]);
-        crashPoint('auto-rollback.after-intent');
-        writeGrubenvFile(ctx.paths.grubenv, setAll(block, { active_slot: target, boot_counter: 3, boot_success: 1 }, ctx.paths.grubenv));
-        crashPoint('auto-rollback.after-grubenv');
-        await log.append([{ type: 'RolledBack', attempt, data: { by: 'auto', reason, fromSlot: l.trial!.slot, toSlot: target } }]);
-        return `rolled back to slot ${target} (boots next; nothing was rebooted)`;
-      }
     });
   },
 };
-

@@ -2,7 +2,7 @@ import { goTime } from '../../projections/goTime.js';
 import { historyJson, type AttemptJson } from '../../projections/historyView.js';
 import { AgentError, usage } from '../errors.js';
 import type { Command } from './command.js';
-import { openReader, readProjections } from './openLog.js';
+import { openReader, readProjections } from '../session/readers.js';
 
 function duration(a: AttemptJson): string {
   if (!a.started_at || !a.ended_at) return '-';

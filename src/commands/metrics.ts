@@ -2,7 +2,7 @@ import { metricFamilies } from '../../projections/metrics.js';
 import { registryOf } from '../../projections/metricsRegistry.js';
 import { atomicWrite } from '../persist/atomicWrite.js';
 import type { Command } from './command.js';
-import { logFacts, readProjections } from './openLog.js';
+import { logFacts, readProjections } from '../session/readers.js';
 
 export const metrics: Command = {
   name: 'metrics',

@@ -1,6 +1,6 @@
 import { usage } from '../errors.js';
 import type { Command } from './command.js';
-import { withWriter } from './openLog.js';
+import { withSession } from '../session/writer.js';
 
 const MAX_NOTE = 16 * 1024;
 
@@ -21,7 +21,7 @@ Example:
     const text = positionals.join(' ').trim();
     if (text === '') throw usage('a note needs text: kubesolo-update note "what happened"');
     if (Buffer.byteLength(text) > MAX_NOTE) throw usage(`a note holds at most ${MAX_NOTE} bytes`);
-    return withWriter(ctx, async (log) => {
+    return withSession(ctx, async ({ log }) => {
       const { firstSeq } = await log.append([{ type: 'OperatorNote', data: { text } }]);
       ctx.out(ctx.json ? JSON.stringify({ seq: firstSeq, head: log.head }) : `note recorded as event ${firstSeq}`);
       return 0;

@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { systemClock } from '../../events/systemClock.js';
 import { checkpointPath } from '../persist/store.js';
 import type { Command } from './command.js';
-import { persistViews, withWriter } from './openLog.js';
+import { persistViews } from '../session/views.js';
+import { withSession } from '../session/writer.js';
 
 export const rebuild: Command = {
   name: 'rebuild',
@@ -15,7 +16,7 @@ prove the log alone explains them. Takes the writer lock (see --wait).
 Prints how many events were folded and how long it took.`,
   options: {},
   async run(_args, ctx) {
-    return withWriter(ctx, async () => {
+    return withSession(ctx, async () => {
       rmSync(checkpointPath(ctx.paths.dataDir), { force: true });
       rmSync(ctx.paths.state, { force: true });
       const started = systemClock();

@@ -5,7 +5,7 @@ import { systemClock } from '../../events/systemClock.js';
 import { goTime } from '../../projections/goTime.js';
 import { AgentError, usage } from '../errors.js';
 import { signWith } from '../update/signing.js';
-import { parseVersion } from '../update/version.js';
+import { parseVersion } from '../domain/version.js';
 import type { Command } from './command.js';
 
 function sha256File(path: string): string {

@@ -6,7 +6,7 @@ import { LiveView } from '../serve/liveView.js';
 import { parseListen } from '../serve/listen.js';
 import { handler } from '../serve/routes.js';
 import type { Command } from './command.js';
-import { describeProblem } from './openLog.js';
+import { describeProblem } from '../session/readers.js';
 
 export const serve: Command = {
   name: 'serve',

@@ -2,7 +2,7 @@ import { systemClock } from '../../events/systemClock.js';
 import { statusJson, statusText } from '../../projections/statusView.js';
 import { readBootFacts } from '../boot/bootFacts.js';
 import type { Command } from './command.js';
-import { logFacts, readProjections } from './openLog.js';
+import { logFacts, readProjections } from '../session/readers.js';
 
 export const status: Command = {
   name: 'status',

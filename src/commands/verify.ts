@@ -2,7 +2,7 @@ import type { VerifyReport } from '../../events/verify.js';
 import { EXIT } from '../errors.js';
 import { checkpointMismatch } from '../persist/store.js';
 import type { Command } from './command.js';
-import { describeProblem, openReader } from './openLog.js';
+import { describeProblem, openReader } from '../session/readers.js';
 
 function human(r: VerifyReport, dir: string): string {
   const lines = [

@@ -8,7 +8,8 @@ import { AgentError } from '../errors.js';
 import { KEYS, flagOf, specOf, type KeySpec } from './schema.js';
 
 export type Source = 'flag' | 'file' | 'default';
-export interface Setting { key: string; value: string | number | string[] | null; source: Source }
+/** `where`: the flag, or the file and line, a value came from (for messages that name it). */
+export interface Setting { key: string; value: string | number | string[] | null; source: Source; where: string }
 export interface Config { settings: Setting[]; file: string; fileFound: boolean; warnings: string[] }
 
 function convert(spec: KeySpec, raw: string, where: string): string | number | string[] {
@@ -31,8 +32,9 @@ function convert(spec: KeySpec, raw: string, where: string): string | number | s
 }
 
 /** Parses update.conf text. Pure; `file` only names it in messages. */
-export function parseConf(text: string, file: string): { values: Map<string, string | number | string[]>; warnings: string[] } {
+export function parseConf(text: string, file: string): { values: Map<string, string | number | string[]>; lines: Map<string, number>; warnings: string[] } {
   const values = new Map<string, string | number | string[]>();
+  const lines = new Map<string, number>();
   const warnings: string[] = [];
   text.split('\n').forEach((line, i) => {
     const t = line.trim();
@@ -49,8 +51,9 @@ export function parseConf(text: string, file: string): { values: Map<string, str
     const v = convert(spec, t.slice(eq + 1).trim(), where);
     const prev = values.get(key);
     values.set(key, spec.type === 'strings' && Array.isArray(prev) ? [...prev, ...(v as string[])] : v);
+    lines.set(key, i + 1);
   });
-  return { values, warnings };
+  return { values, lines, warnings };
 }
 
 /** Merges flags (parseArgs values, by flag name) over the file over the defaults. */
@@ -63,20 +66,25 @@ export function loadConfig(file: string, flags: Record<string, unknown>): Config
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new AgentError('USAGE', `cannot read ${file}: ${(err as Error).message}`);
     fileFound = false;
   }
-  const { values, warnings } = parseConf(text, file);
+  const { values, lines, warnings } = parseConf(text, file);
   const settings = KEYS.map((spec): Setting => {
     const flag = flags[flagOf(spec.key)];
     if (flag !== undefined) {
       const raws = Array.isArray(flag) ? flag.map(String) : [String(flag)];
       const value = spec.type === 'strings' ? raws : convert(spec, raws[raws.length - 1], `--${flagOf(spec.key)}`);
-      return { key: spec.key, value, source: 'flag' };
+      return { key: spec.key, value, source: 'flag', where: `--${flagOf(spec.key)}` };
     }
-    if (values.has(spec.key)) return { key: spec.key, value: values.get(spec.key)!, source: 'file' };
-    return { key: spec.key, value: spec.default, source: 'default' };
+    if (values.has(spec.key)) return { key: spec.key, value: values.get(spec.key)!, source: 'file', where: `${file} line ${lines.get(spec.key)}` };
+    return { key: spec.key, value: spec.default, source: 'default', where: 'the default' };
   });
   return { settings, file, fileFound, warnings };
 }
 
 export function setting<T>(c: Config, key: string): T {
   return c.settings.find((s) => s.key === key)!.value as T;
+}
+
+/** Where a setting's value came from, in words: `--checks`, `/etc/kubesolo/update.conf line 3`. */
+export function whereOf(c: Config, key: string): string {
+  return c.settings.find((s) => s.key === key)!.where;
 }

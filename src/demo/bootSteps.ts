@@ -3,7 +3,7 @@
  * runs. Each step says what GRUB and the agent did, from grubenv and the log as they are after it.
  */
 import type { Slot } from '../../events/types.js';
-import type { EnvVars } from '../domain/reconcile.js';
+import type { BootVars } from '../../events/types.js';
 import { other } from '../boot/slots.js';
 import { reboot, type Reboot } from './bootloader.js';
 import { ksu, type Demo } from './demoNode.js';
@@ -11,7 +11,7 @@ import { expectExit, expectThat } from './expect.js';
 import { eventsOf, statusOf, type LoggedEvent, type StatusJson } from './logFacts.js';
 import { grubVars, slotVersionOf } from './node.js';
 
-const vars = (e: EnvVars) => `active_slot=${e.active_slot} boot_counter=${e.boot_counter} boot_success=${e.boot_success}`;
+const vars = (e: BootVars) => `active_slot=${e.active_slot} boot_counter=${e.boot_counter} boot_success=${e.boot_success}`;
 
 function describeBoot(b: Reboot, version: string | null): string {
   const v = version ?? 'no version';
@@ -35,7 +35,7 @@ export interface HealthExpect { pass: boolean; phase: string; failures?: number;
 type RolledBack = { by: string; reason: string; fromSlot: Slot; toSlot: Slot };
 
 /** What the healthcheck run did, in words, from the log and grubenv after it. */
-function describeHealth(healthy: boolean, s: StatusJson, env: EnvVars, hc: LoggedEvent | undefined, rb: RolledBack | undefined): string {
+function describeHealth(healthy: boolean, s: StatusJson, env: BootVars, hc: LoggedEvent | undefined, rb: RolledBack | undefined): string {
   const booted = s.slots.booted;
   const said: string[] = [];
   if (rb) said.push(`the agent finds GRUB went back from slot ${rb.fromSlot} to ${rb.toSlot} and records the rollback (by ${rb.by}: ${rb.reason})`);

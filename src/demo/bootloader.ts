@@ -7,11 +7,11 @@
 import { rmSync } from 'node:fs';
 import type { Slot } from '../../events/types.js';
 import { envVars } from '../boot/bootFacts.js';
-import { abSelect } from '../boot/abSelectModel.js';
+import { abSelect, abVarsOf } from '../boot/abSelectModel.js';
 import { GrubEmu, grubEmuUnavailable } from '../boot/grubEmu.js';
 import { parseGrubenv, setAll } from '../boot/grubenv.js';
 import { readGrubenvFile, writeGrubenvFile } from '../boot/grubenvFile.js';
-import type { EnvVars } from '../domain/reconcile.js';
+import type { BootVars } from '../../events/types.js';
 import { AgentError, usage } from '../errors.js';
 import { bootInto, grubenvPath } from './node.js';
 
@@ -35,7 +35,7 @@ const model: Bootloader = {
   name: 'the TypeScript model of deploy/grub/ab-select.cfg (src/boot/abSelectModel.ts, proven equal to GRUB)',
   boot(block) {
     const vars = new Map(parseGrubenv(block));
-    const b = abSelect({ active_slot: vars.get('active_slot') ?? null, boot_counter: vars.get('boot_counter') ?? null, boot_success: vars.get('boot_success') ?? null });
+    const b = abSelect(abVarsOf(vars));
     return { slot: b.slot, block: b.saved ? setAll(block, b.saved) : block };
   },
   close() {},
@@ -63,7 +63,7 @@ export function pickBootloader(choice: GrubChoice, workDir: string): { loader: B
   return { loader: emu(workDir), why: null };
 }
 
-export interface Reboot { slot: Slot; before: EnvVars; after: EnvVars }
+export interface Reboot { slot: Slot; before: BootVars; after: BootVars }
 
 /** Power-cycles the node: GRUB runs on its environment block (saving what it saves), and the chosen slot boots. */
 export function reboot(root: string, loader: Bootloader): Reboot {

@@ -9,10 +9,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Slot } from '../../events/types.js';
 import { envVars } from '../boot/bootFacts.js';
+import { SCRIPT_VERSION } from '../domain/facts.js';
 import { emptyGrubenv, setAll } from '../boot/grubenv.js';
 import { readGrubenvFile } from '../boot/grubenvFile.js';
 import { SLOTS, readVersion } from '../boot/slots.js';
-import type { EnvVars } from '../domain/reconcile.js';
+import type { BootVars } from '../../events/types.js';
 
 export const grubenvPath = (root: string) => join(root, 'boot/grub/grubenv');
 export const confPath = (root: string) => join(root, 'etc/kubesolo/update.conf');
@@ -20,7 +21,7 @@ const slotDir = (root: string, slot: Slot) => join(root, 'slots', slot);
 
 export function makeNode(root: string, installed: string): void {
   mkdirSync(join(root, 'boot/grub'), { recursive: true });
-  writeFileSync(grubenvPath(root), setAll(emptyGrubenv(), { active_slot: 'A', boot_counter: 3, boot_success: 1 }));
+  writeFileSync(grubenvPath(root), setAll(emptyGrubenv(), { active_slot: 'A', boot_counter: 3, boot_success: 1, ab_select_version: SCRIPT_VERSION }));
   for (const slot of SLOTS) {
     mkdirSync(slotDir(root, slot), { recursive: true });
     writeFileSync(join(slotDir(root, slot), 'vmlinuz'), randomBytes(4096));
@@ -42,7 +43,7 @@ export function slotVersionOf(root: string, slot: Slot): string | null {
   return readVersion(slotDir(root, slot));
 }
 
-export function grubVars(root: string): EnvVars {
+export function grubVars(root: string): BootVars {
   return envVars(readGrubenvFile(grubenvPath(root)), grubenvPath(root));
 }
 

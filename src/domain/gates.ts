@@ -1,10 +1,20 @@
 /**
  * The release gates of apply (DESIGN.md §7), in upstream's order then ours: channel,
- * architecture, minimum compatible version, downgrade, a version rejected by an earlier
- * rollback. Pure; free space is measured by the shell.
+ * architecture, minimum compatible version, downgrade, a release rejected by an earlier
+ * rollback (by its version, or by its bytes under another label). Pure; free space is measured
+ * by the shell. They read only what latest.json said — with a key, only signed bytes.
  */
-import type { Release } from '../update/metadata.js';
-import { compareVersions } from '../update/version.js';
+import { artifactsKey } from '../../projections/lifecycle.js';
+import { compareVersions } from './version.js';
+
+/** What the gates read of an offered release (update/metadata.ts's Release has these fields). */
+export interface OfferedRelease {
+  version: string;
+  channel: string | null;
+  architecture: string | null;
+  minCompatibleVersion: string | null;
+  artifacts: ReadonlyArray<{ name: string; sha256: string; size?: number | null }>;
+}
 
 export type GateName = 'channel' | 'architecture' | 'min_compatible_version' | 'downgrade' | 'rejected';
 export interface GateResult { gate: GateName; ok: boolean; reason?: string }
@@ -21,9 +31,11 @@ export interface GateFacts {
   allowDowngrade: boolean;
   allowRejected: boolean;
   rejected: string[];
+  /** artifactsKey of each rejected release. */
+  rejectedArtifacts: string[];
 }
 
-export function evaluateGates(r: Release, f: GateFacts): GateResult[] {
+export function evaluateGates(r: OfferedRelease, f: GateFacts): GateResult[] {
   const out: GateResult[] = [];
   const add = (gate: GateName, ok: boolean, reason: string) => out.push(ok ? { gate, ok } : { gate, ok, reason });
   add('channel', !f.channel || !r.channel || r.channel === f.channel,
@@ -36,7 +48,10 @@ export function evaluateGates(r: Release, f: GateFacts): GateResult[] {
   const cmp = f.current === null ? null : compareVersions(r.version, f.current);
   add('downgrade', f.allowDowngrade || cmp === null || cmp >= 0,
     `${r.version} is older than the running ${f.current}; pass --allow-downgrade to install it anyway`);
-  add('rejected', f.allowRejected || !f.rejected.includes(r.version),
-    `${r.version} was rolled back before; pass --allow-rejected to try it again`);
+  const sameBytes = f.rejectedArtifacts.includes(artifactsKey(r.artifacts));
+  add('rejected', f.allowRejected || (!f.rejected.includes(r.version) && !sameBytes),
+    f.rejected.includes(r.version)
+      ? `${r.version} was rolled back before; pass --allow-rejected to try it again`
+      : `${r.version} has the same artifacts (SHA-256) as a release that was rolled back before; pass --allow-rejected to try it again`);
   return out;
 }

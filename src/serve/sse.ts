@@ -9,7 +9,7 @@ import { filter } from 'rxjs';
 import type { LogPosition } from '../../events/cursor.js';
 import { follow$ } from '../../events/stream.js';
 import type { StoredEvent } from '../../events/types.js';
-import { eventLine } from '../commands/events.js';
+import { eventLine } from '../../projections/eventJson.js';
 
 /** A client this far behind is dropped (it reconnects with Last-Event-ID and loses nothing). */
 const MAX_BUFFERED = 8 * 1024 * 1024;

@@ -1,7 +1,8 @@
 /**
  * Fetching, validating and authenticating latest.json — the step shared by check and apply.
- * With a public key, the metadata must be signed, or else both artifacts must carry signatures
- * (checked when they are downloaded); anything else fails closed.
+ * With a public key and a metadata_sig_url, the signature must verify over the exact bytes the
+ * release was parsed from; without a metadata signature the result says `signed: false`, and
+ * the deciders refuse it (per-artifact signatures bind neither the version nor the gates' fields).
  */
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -45,13 +46,9 @@ export async function fetchRelease(server: string, key: KeyObject | null, idleMs
     throw new AgentError('FAILED', (err as Error).message);
   }
   let signed = false;
-  if (key) {
-    if (release.metadataSigUrl) {
-      await checkSignature(release.metadataSigUrl, body, key, 'latest.json', idleMs);
-      signed = true;
-    } else if (!release.artifacts.every((a) => a.sigUrl)) {
-      throw new AgentError('FAILED', 'a public key is configured, but latest.json is not signed (no metadata_sig_url) and not every artifact has a signature: refusing unauthenticated updates');
-    }
+  if (key && release.metadataSigUrl) {
+    await checkSignature(release.metadataSigUrl, body, key, 'latest.json', idleMs);
+    signed = true;
   }
   return { release, url: finalUrl, signed };
 }

@@ -4,7 +4,7 @@
  * relative URLs resolved against latest.json's own URL. Unknown fields are ignored (newer
  * servers add them). Pure.
  */
-import { parseVersion } from './version.js';
+import { parseVersion } from '../domain/version.js';
 
 /** latest.json is small; anything past this is not metadata. */
 export const METADATA_CAP = 1024 * 1024;

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { abSelect, type AbVars } from '../../src/boot/abSelectModel.js';
+import { abSelect, abVarsOf, type AbVars } from '../../src/boot/abSelectModel.js';
 import { GrubEmu, grubEmuUnavailable, AB_SELECT_CFG } from '../../src/boot/grubEmu.js';
 import { GRUBENV_SIZE, emptyGrubenv, parseGrubenv, setAll } from '../../src/boot/grubenv.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -14,12 +14,14 @@ import { tmpDir } from '../helpers/tmp.js';
 const ACTIVE = ['A', 'B', null, 'C'];
 const COUNTER = ['0', '1', '2', '3', null, '7', 'x'];
 const SUCCESS = ['0', '1', null, '2'];
+const MARKER = [null, '1', '0'];
 
 function blockOf(v: AbVars): Buffer {
   const set: Record<string, string> = { saved_entry: 'kubesolo' };
   if (v.active_slot !== null) set.active_slot = v.active_slot;
   if (v.boot_counter !== null) set.boot_counter = v.boot_counter;
   if (v.boot_success !== null) set.boot_success = v.boot_success;
+  if (v.ab_select_version != null) set.ab_select_version = v.ab_select_version;
   return setAll(emptyGrubenv(), set);
 }
 
@@ -34,14 +36,14 @@ test('ab-select.cfg and grub.cfg pass grub-script-check', () => {
   }
 });
 
-test('real GRUB and the TypeScript model agree on every env state', () => {
+test('real GRUB and the TypeScript model agree on every env state, its ab_select_version mark included', () => {
   const why = grubEmuUnavailable();
   if (why) {
     if (process.env.CI) assert.unreachable(`CI must run grub-emu: ${why}`);
     return console.log(`    (skipped: ${why})`);
   }
   const states: Array<AbVars | null | 'garbage'> = [null, 'garbage'];
-  for (const a of ACTIVE) for (const c of COUNTER) for (const s of SUCCESS) states.push({ active_slot: a, boot_counter: c, boot_success: s });
+  for (const a of ACTIVE) for (const c of COUNTER) for (const s of SUCCESS) for (const m of MARKER) states.push({ active_slot: a, boot_counter: c, boot_success: s, ab_select_version: m });
   const blocks = states.map((s) => (s === null ? null : s === 'garbage' ? Buffer.alloc(GRUBENV_SIZE, 0x41) : blockOf(s)));
   const booted = new GrubEmu(tmpDir('ksu-grub-')).bootEach(blocks);
   for (const [i, s] of states.entries()) {
@@ -60,7 +62,7 @@ test('a trial runs out after three unverified boots and falls back; a verified s
   let block = setAll(emptyGrubenv(), { active_slot: 'B', boot_counter: 3, boot_success: 0 });
   const slots: string[] = [];
   for (let boot = 0; boot < 5; boot++) {
-    const model = abSelect(Object.fromEntries(['active_slot', 'boot_counter', 'boot_success'].map((k) => [k, new Map(parseGrubenv(block)).get(k) ?? null])) as unknown as AbVars);
+    const model = abSelect(abVarsOf(new Map(parseGrubenv(block))));
     if (emu) {
       const [real] = emu.bootEach([block]);
       assert.is(real.slot, model.slot);
@@ -70,6 +72,14 @@ test('a trial runs out after three unverified boots and falls back; a verified s
   }
   assert.equal(slots, ['B', 'B', 'B', 'A', 'A'], 'three trial boots of B, then A for good');
   assert.equal(new Map(parseGrubenv(block)).get('boot_success'), '1');
+  assert.equal(new Map(parseGrubenv(block)).get('ab_select_version'), '1', 'the script left its mark');
+});
+
+test('the mark is written once: a verified boot with it changes nothing, without it saves only the mark', () => {
+  const verified = abSelect({ active_slot: 'A', boot_counter: '3', boot_success: '1', ab_select_version: '1' });
+  assert.equal(verified, { slot: 'A', saved: null });
+  assert.equal(abSelect({ active_slot: 'A', boot_counter: '3', boot_success: '1', ab_select_version: null }), { slot: 'A', saved: { ab_select_version: '1' } });
+  assert.equal(abSelect({ active_slot: null, boot_counter: '3', boot_success: '1', ab_select_version: null }), { slot: 'A', saved: null }, 'no valid slot: nothing written, not even the mark');
 });
 
 test.run();

@@ -1,79 +1,106 @@
-/** The reconciliation decider, rule by rule: given the log, and what the system shows now, then these events. */
+/** The reconciliation decider, rule by rule: given the log, and what the node shows now, then these events. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { NewEvent } from '../../events/types.js';
-import { applyNew } from '../../projections/applyNew.js';
-import { initialLifecycle } from '../../projections/lifecycle.js';
-import { initialNode } from '../../projections/node.js';
-import { reconcile, type EnvVars, type ReconcileFacts } from '../../src/domain/reconcile.js';
+import { reconcile } from '../../src/domain/reconcile.js';
+import { activatedLog, artifacts, env, facts, given, holding, stagedLog } from '../helpers/given.js';
 
 const A = 'att-1';
-/** The log so far, written in boot `boot`. */
-function given(events: Array<[string, NewEvent[]]>) {
-  let l = initialLifecycle(), n = initialNode();
-  for (const [boot, es] of events) [l, n] = applyNew(l, n, es, boot, 0);
-  return (facts: Partial<ReconcileFacts> & { env: EnvVars | null }) =>
-    reconcile(l, n, { bootId: 'boot-1', booted: 'A', versions: {}, ...facts }, (l2, n2, es) => applyNew(l2, n2, es, facts.bootId ?? 'boot-1', 0));
-}
-const env = (active_slot: string, boot_counter: number, boot_success: number): EnvVars => ({ active_slot, boot_counter, boot_success });
+type Batch = NewEvent | [string, NewEvent[]];
 const seen = (slot: 'A' | 'B', counter: number, success: number): NewEvent => ({ type: 'BootObserved', data: { slot, bootCounter: counter, bootSuccess: success, versions: {} } });
-const staged: NewEvent[] = [
-  { type: 'AttemptStarted', attempt: A, data: { fromVersion: 'v1', fromSlot: 'A', toVersion: 'v2', toSlot: 'B', source: 's' } },
-  { type: 'Staged', attempt: A, data: { slot: 'B', version: 'v2', artifacts: [] } },
-];
-const activated: NewEvent[] = [...staged, { type: 'Intent', attempt: A, data: { action: 'activate', slot: 'B' } }, { type: 'Activated', attempt: A, data: { slot: 'B', previousSlot: 'A' } }];
+const provisioned: NewEvent = { type: 'Provisioned', data: { slot: 'A', version: 'v1', artifacts: artifacts('v1'), how: 'found' } };
+const run = (log: Batch[], f = facts()) => given(log).when(reconcile, f).decision;
+const kinds = (es: NewEvent[]) => es.map((e) => (e.type === 'BootObserved' ? `${e.data.slot}${e.data.bootCounter}${e.data.inferred ? '?' : ''}` : e.type));
 
 test('nothing to do: same boot, no intent, resting phase', () => {
-  assert.equal(given([['boot-1', [seen('A', 3, 1)]]])({ env: env('A', 3, 1) }), []);
+  assert.equal(run([provisioned, seen('A', 3, 1)]), []);
 });
 
 test('a machine with no KubeSolo boot facts observes nothing', () => {
-  assert.equal(given([])({ booted: null, env: null }), []);
+  assert.equal(run([], facts({ booted: null, env: { state: 'missing', vars: null, script: null, problem: 'x', file: 'g' } })), []);
 });
 
-test('rule 1: a new boot id is observed once, with the slot versions', () => {
-  const out = given([['boot-1', [seen('A', 3, 1)]]])({ bootId: 'boot-2', env: env('A', 3, 1), versions: { A: 'v1' } });
-  assert.equal(out, [{ type: 'BootObserved', data: { slot: 'A', bootCounter: 3, bootSuccess: 1, versions: { A: 'v1' } } }]);
+test('rule 0: an empty log and the Go agent\'s state.json → Migrated, with grubenv\'s active slot', () => {
+  const out = run([], facts({ upstreamState: { phase: 'success', to_version: 'v1' } }));
+  assert.equal(out[0], { type: 'Migrated', data: { state: { phase: 'success', to_version: 'v1' }, activeSlot: 'A' } });
+});
+
+test('rule 1: a new boot id is observed once, with the slot versions and the GRUB script\'s mark', () => {
+  const out = run([provisioned, seen('A', 3, 1)], facts({ bootId: 'boot-2' }));
+  assert.equal(out, [{ type: 'BootObserved', data: { slot: 'A', bootCounter: 3, bootSuccess: 1, versions: { A: 'v1', B: 'v0' }, script: '1' } }]);
 });
 
 test('rule 1: boots the agent never saw during a trial are inferred from the counter', () => {
-  const g = given([['boot-1', [seen('A', 3, 1), ...activated]]]);
-  const out = g({ bootId: 'boot-4', booted: 'B', env: env('B', 0, 0) });
-  assert.equal(out.map((e) => e.type === 'BootObserved' ? `${e.data.slot}${e.data.bootCounter}${e.data.inferred ? '?' : ''}` : e.type), ['B2?', 'B1?', 'B0']);
+  const out = run([seen('A', 3, 1), ...activatedLog()], facts({ bootId: 'boot-4', booted: 'B', env: env('B', 0, 0) }));
+  assert.equal(kinds(out), ['B2?', 'B1?', 'B0']);
 });
 
 test('rule 2: never a rollback right after activate, before a reboot', () => {
-  const g = given([['boot-1', [seen('A', 3, 1), ...activated]]]);
-  assert.equal(g({ bootId: 'boot-1', booted: 'A', env: env('B', 3, 0) }), []);
+  assert.equal(run([seen('A', 3, 1), ...activatedLog()], facts({ env: env('B', 3, 0) })), []);
 });
 
 test('rule 2: booted on the other slot after a later boot, grubenv moved off the trial slot → bootloader rollback', () => {
-  const g = given([['boot-1', [seen('A', 3, 1), ...activated]], ['boot-2', [seen('B', 2, 0)]]]);
-  const out = g({ bootId: 'boot-5', booted: 'A', env: env('A', 3, 1) });
-  assert.equal(out.map((e) => e.type), ['BootObserved', 'BootObserved', 'BootObserved', 'RolledBack']);
+  const out = run([seen('A', 3, 1), ...activatedLog(), ['boot-2', [seen('B', 2, 0)]]], facts({ bootId: 'boot-5', env: env('A', 3, 1) }));
+  assert.equal(kinds(out), ['B1?', 'B0?', 'A3', 'RolledBack']);
   assert.equal(out[3], { type: 'RolledBack', attempt: A, data: { by: 'bootloader', reason: 'boot counter exhausted', fromSlot: 'B', toSlot: 'A' } });
 });
 
 test('rule 2: booted on the old slot by hand while grubenv still points at the trial slot → no rollback', () => {
-  const g = given([['boot-1', [seen('A', 3, 1), ...activated]]]);
-  const out = g({ bootId: 'boot-2', booted: 'A', env: env('B', 3, 0) });
-  assert.equal(out.map((e) => e.type), ['BootObserved']);
+  assert.equal(kinds(run([seen('A', 3, 1), ...activatedLog()], facts({ bootId: 'boot-2', env: env('B', 3, 0) }))), ['A3']);
 });
 
 test('rule 3: an intent whose effect is visible gets its outcome, recovered; one whose effect is not is abandoned', () => {
-  const g = given([['boot-1', [seen('A', 3, 1), ...staged, { type: 'Intent', attempt: A, data: { action: 'activate', slot: 'B' } }]]]);
-  assert.equal(g({ env: env('B', 3, 0) }), [{ type: 'Activated', attempt: A, data: { slot: 'B', previousSlot: 'A', recovered: true } }]);
-  assert.equal(g({ env: env('A', 3, 1) }), [{ type: 'IntentAbandoned', attempt: A, data: { action: 'activate', slot: 'B' } }]);
-  const rb = given([['boot-1', [seen('A', 3, 1), { type: 'Intent', data: { action: 'rollback', slot: 'B', by: 'auto', reason: 'r' } }]]]);
-  assert.equal(rb({ env: env('B', 3, 1) }), [{ type: 'RolledBack', data: { by: 'auto', reason: 'r', fromSlot: 'A', toSlot: 'B', recovered: true } }]);
+  const log = [seen('A', 3, 1), ...stagedLog(), { type: 'Intent', attempt: A, data: { action: 'activate', slot: 'B' } } as NewEvent];
+  assert.equal(run(log, facts({ env: env('B', 3, 0) })), [{ type: 'Activated', attempt: A, data: { slot: 'B', previousSlot: 'A', recovered: true } }]);
+  assert.equal(run(log), [{ type: 'IntentAbandoned', attempt: A, data: { action: 'activate', slot: 'B' } }]);
+  const rb = [provisioned, seen('A', 3, 1), { type: 'Intent', data: { action: 'rollback', slot: 'B', by: 'auto', reason: 'r' } } as NewEvent];
+  assert.equal(run(rb, facts({ env: env('B', 3, 1) })), [{ type: 'RolledBack', data: { by: 'auto', reason: 'r', fromSlot: 'A', toSlot: 'B', recovered: true } }]);
+});
+
+test('rule 3: a mark-good recovered keeps the checks its intent carried', () => {
+  const checks = [{ name: 'c', ok: true, ms: 1 }];
+  const log: Batch[] = [...activatedLog(), ['boot-2', [seen('B', 2, 0), { type: 'HealthcheckStarted', attempt: A, data: {} }, { type: 'Intent', attempt: A, data: { action: 'mark-good', slot: 'B', checks } }]]];
+  assert.equal(run(log, facts({ bootId: 'boot-2', booted: 'B', env: env('B', 2, 1) })), [{ type: 'HealthcheckPassed', attempt: A, data: { checks, markedGood: true, recovered: true } }]);
 });
 
 test('rule 4: checking/downloading left behind fail as interrupted; verifying returns to activated; staged rests', () => {
-  const started = given([['boot-1', [seen('A', 3, 1), staged[0]]]]);
-  assert.equal(started({ env: env('A', 3, 1) }), [{ type: 'AttemptFailed', attempt: A, data: { step: 'interrupted', error: 'the process running this attempt stopped while checking' } }]);
-  assert.equal(given([['boot-1', [seen('A', 3, 1), ...staged]]])({ env: env('A', 3, 1) }), []);
-  const verifying = given([['boot-1', [seen('A', 3, 1), ...activated]], ['boot-2', [seen('B', 2, 0), { type: 'HealthcheckStarted', attempt: A, data: {} }]]]);
-  assert.equal(verifying({ bootId: 'boot-2', booted: 'B', env: env('B', 2, 0) }), [{ type: 'HealthcheckFailed', attempt: A, data: { checks: [], consecutiveFailures: 0, interrupted: true } }]);
+  const startedOnly = stagedLog().slice(0, 2);
+  assert.equal(run([seen('A', 3, 1), ...startedOnly]), [{ type: 'AttemptFailed', attempt: A, data: { step: 'interrupted', error: 'the process running this attempt stopped while checking' } }]);
+  assert.equal(run([seen('A', 3, 1), ...stagedLog()]), []);
+  const verifying: Batch[] = [seen('A', 3, 1), ...activatedLog(), ['boot-2', [seen('B', 2, 0), { type: 'HealthcheckStarted', attempt: A, data: {} }]]];
+  assert.equal(run(verifying, facts({ bootId: 'boot-2', booted: 'B', env: env('B', 2, 0) })), [{ type: 'HealthcheckFailed', attempt: A, data: { checks: [], consecutiveFailures: 0, interrupted: true } }]);
+});
+
+test('rule 5: a log that knows nothing of the slots, booted verified → the running slot Provisioned (found)', () => {
+  assert.equal(run([seen('A', 3, 1)]), [{ type: 'Provisioned', data: { slot: 'A', version: 'v1', artifacts: artifacts('v1'), how: 'found' } }]);
+  assert.equal(run([seen('A', 3, 1)], facts({ env: env('B', 3, 1) })), [], 'not the running slot: nothing found to record');
+});
+
+test('rule 6: a trial grubenv no longer shows, with no boot since: the block was changed by hand; the attempt ends, saying so', () => {
+  const out = run([seen('A', 3, 1), ...activatedLog(), ['boot-2', [seen('B', 2, 0)]]], facts({ bootId: 'boot-2', booted: 'B', env: env('B', 2, 1) }));
+  assert.equal(kinds(out), ['AttemptFailed']);
+  assert.match((out[0].data as { error: string }).error, /marks slot B good .* no health check of this trial passed/);
+});
+
+test('rule 7: a trial grubenv shows and the log has no attempt for → TrialAdopted, a new attempt, its fallback recorded', () => {
+  const f = facts({ env: env('A', 2, 0), slots: { A: holding('v2'), B: holding('v1') } });
+  const out = run([seen('A', 2, 0)], f);
+  assert.equal(out, [{ type: 'TrialAdopted', attempt: 'new-attempt', data: {
+    slot: 'A', previousSlot: 'B', bootCounter: 2, version: 'v2', artifacts: artifacts('v2'),
+    fallback: { version: 'v1', artifacts: artifacts('v1') }, reason: 'grubenv shows a trial the log has no open attempt for' } }]);
+});
+
+test('rule 7: a foreign GRUB script\'s every-boot reset of the booted slot is not a trial; a pending one on the other slot is', () => {
+  assert.equal(run([provisioned, seen('A', 2, 0)], facts({ env: env('A', 2, 0, null) })), []);
+  assert.equal(kinds(run([provisioned, seen('A', 3, 1)], facts({ env: env('B', 3, 0, null), slots: { A: holding('v1'), B: holding('v2') } }))), ['TrialAdopted']);
+});
+
+test('rule 7: a migrated Go attempt left activated is adopted as itself, not as a new attempt', () => {
+  const migrated: NewEvent = { type: 'Migrated', data: { state: { phase: 'activated', from_version: 'v1', to_version: 'v2' }, activeSlot: 'B' } };
+  const out = run([migrated, seen('A', 3, 0)], facts({ env: env('B', 3, 0, null), slots: { A: holding('v1'), B: holding('v2') } }));
+  assert.equal(kinds(out), ['TrialAdopted']);
+  assert.is(out[0].attempt, 'migrated-1');
+  assert.is((out[0].data as { reason: string }).reason, 'the Go agent left this attempt on trial');
 });
 
 test.run();

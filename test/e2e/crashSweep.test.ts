@@ -10,7 +10,7 @@
  * ends exactly where the clean run ended. Reboots run the proven TypeScript model of ab-select.cfg.
  * The rotation and repair points, which a short lifecycle never reaches, are killed directly.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -28,7 +28,7 @@ import { EventLog } from '../../events/log.js';
  * tail on its own, so the second test below drives them directly. */
 const LOG_POINTS = ['log.rotate.after-tmp', 'log.rotate.after-rename', 'log.repair.after-copy', 'log.repair.after-truncate'];
 
-type Step = { reboot: true } | { args: string[]; server?: number };
+type Step = { reboot: true } | { deleteGrubenv: true } | { args: string[]; server?: number };
 
 const PASS = ['healthcheck', '--checks', 'disk-writable', '--timeout', '2'];
 const FAIL = ['healthcheck', '--checks', 'command', '--check-command', 'false', '--timeout', '1', '--auto-rollback-after', '1'];
@@ -36,6 +36,8 @@ const SCRIPT: Step[] = [
   { args: ['apply'], server: 0 }, { args: ['activate'] }, { reboot: true }, { args: PASS },
   { args: ['apply'], server: 1 }, { args: ['activate'] }, { reboot: true }, { args: FAIL }, { reboot: true }, { args: PASS },
   { args: ['apply'], server: 2 }, { args: ['activate'] }, { args: ['rollback', '--reason', 'changed my mind'] },
+  // An operator loses grubenv; bootenv init writes it again from what the log knows.
+  { deleteGrubenv: true }, { args: ['bootenv', 'init'] },
   { args: ['note', 'done'] },
 ];
 
@@ -64,7 +66,7 @@ const ksu = (sb: Sandbox, args: string[], crash?: string): Promise<CliResult> =>
 
 const eventLines = async (sb: Sandbox) => (await ksu(sb, ['events'])).stdout.trim().split('\n').filter(Boolean);
 
-function argsOf(step: Exclude<Step, { reboot: true }>, w: World): string[] {
+function argsOf(step: Extract<Step, { args: string[] }>, w: World): string[] {
   return step.server === undefined ? step.args : [...step.args, '--server', w.servers[step.server].url, '--pubkey', w.pub];
 }
 
@@ -75,6 +77,7 @@ async function runScript(w: World, crash: string | null): Promise<RunResult> {
   let crashed = false;
   for (const [i, step] of SCRIPT.entries()) {
     if ('reboot' in step) { reboot(sb, null); continue; }
+    if ('deleteGrubenv' in step) { rmSync(sb.grubenv); continue; }
     const args = argsOf(step, w);
     const r = await ksu(sb, args, crashed ? undefined : crash ?? undefined);
     if (r.signal !== 'SIGKILL') {

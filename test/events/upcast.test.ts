@@ -5,11 +5,11 @@ import { CURRENT_VERSION, EVENT_TYPES, isForeign } from '../../events/types.js';
 
 const env = (type: string, v: number, data: Record<string, unknown>) => ({ seq: 1, type, v, at: 0, boot: 'b', data });
 
-test('the catalogue holds every DESIGN.md §2 type at v1, OperatorNote included', () => {
+test('the catalogue holds every DESIGN.md §2 type at v1, OperatorNote included, and the boot-safety types', () => {
   assert.equal(EVENT_TYPES.sort(), [
-    'Activated', 'ArtifactVerified', 'AttemptFailed', 'AttemptStarted', 'BootObserved', 'DownloadProgress', 'DownloadStarted',
-    'HealthcheckFailed', 'HealthcheckPassed', 'HealthcheckStarted', 'Intent', 'IntentAbandoned', 'LogRepaired',
-    'MetadataFetched', 'Migrated', 'OperatorNote', 'RolledBack', 'Staged', 'UpdateChecked', 'UpdateDeferred',
+    'Activated', 'ArtifactVerified', 'AttemptFailed', 'AttemptStarted', 'BootEnvInitialized', 'BootObserved', 'DownloadProgress', 'DownloadStarted',
+    'HealthcheckFailed', 'HealthcheckPassed', 'HealthcheckStarted', 'Intent', 'IntentAbandoned', 'IntentFailed', 'LogRepaired',
+    'MetadataFetched', 'Migrated', 'OperatorNote', 'Provisioned', 'RolledBack', 'Staged', 'TrialAdopted', 'UpdateChecked', 'UpdateDeferred',
   ]);
 });
 

@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { evaluateGates } from '../../src/domain/gates.js';
 import { METADATA_CAP, MetadataError, parseMetadata } from '../../src/update/metadata.js';
-import { parseVersion } from '../../src/update/version.js';
+import { parseVersion } from '../../src/domain/version.js';
 import { makeSandbox } from '../helpers/sandbox.js';
 import { CLI_CASES, CLI_JOBS, assertCliOutcome, assertMix, returnsOrThrows, runCli, runCliCases, runFuzz, withInput, type Case } from './harness.js';
 import { BOUNDARY_NUMBERS, mutate, randomBytes, randomText } from './mutate.js';
@@ -96,6 +96,7 @@ function check(c: MetaCase, r: Rng): string {
   const gates = evaluateGates(rel, {
     current: r.chance(0.8) ? randomVersion(r) : null, channel: r.pick([null, 'stable']), arch: 'amd64',
     allowDowngrade: r.chance(0.5), allowRejected: r.chance(0.5), rejected: r.chance(0.5) ? [rel.version] : [],
+    rejectedArtifacts: r.chance(0.5) ? [rel.artifacts.map((a) => a.sha256).sort().join('+')] : [],
   });
   assert.is(gates.length, 5);
   return 'accepted';

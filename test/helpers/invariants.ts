@@ -4,7 +4,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { cli } from './cli.js';
-import { env, type Sandbox } from './sandbox.js';
+import type { Sandbox } from './sandbox.js';
+import { abSelect, abVarsOf } from '../../src/boot/abSelectModel.js';
+import { parseGrubenv } from '../../src/boot/grubenv.js';
 
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -16,11 +18,18 @@ export function slotHashes(dir: string): Map<string, string> {
   return new Map(readdirSync(dir).filter((f) => f !== 'version').map((f) => [f, sha256(readFileSync(join(dir, f)))]));
 }
 
+/** The slot GRUB boots next, by the proven model of ab-select.cfg (A when the block is missing or garbage). */
+export function nextBoot(grubenv: string): string {
+  let vars: Map<string, string> | null = null;
+  try { vars = new Map(parseGrubenv(readFileSync(grubenv))); } catch { /* GRUB boots A */ }
+  return abSelect(vars ? abVarsOf(vars) : null).slot;
+}
+
 /** GRUB's next boot is a complete image of a release we published. */
 export function assertBootsPublished(sb: Sandbox, published: Published, when: string): void {
-  const slot = env(sb).active_slot;
+  const slot = nextBoot(sb.grubenv);
   const dir = join(sb.root, 'slots', slot);
-  assert.ok(existsSync(join(dir, 'version')), `${when}: grubenv points at slot ${slot}, which has no version file`);
+  assert.ok(existsSync(join(dir, 'version')), `${when}: GRUB boots slot ${slot} next, which has no version file`);
   const version = readFileSync(join(dir, 'version'), 'utf8').trim();
   const want = published.get(version);
   assert.ok(want, `${when}: slot ${slot} claims ${version}, which nobody published`);

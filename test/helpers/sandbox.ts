@@ -9,10 +9,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventLog } from '../../events/log.js';
 import type { ArtifactRecord, Slot } from '../../events/types.js';
-import { abSelect } from '../../src/boot/abSelectModel.js';
+import { abSelect, abVarsOf } from '../../src/boot/abSelectModel.js';
 import type { GrubEmu } from '../../src/boot/grubEmu.js';
 import type { SlotStore } from '../../src/boot/slots.js';
 import { emptyGrubenv, parseGrubenv, setAll } from '../../src/boot/grubenv.js';
+import { SCRIPT_VERSION } from '../../src/domain/facts.js';
 import { cliSync } from './cli.js';
 import { tmpDir } from './tmp.js';
 
@@ -22,7 +23,7 @@ export function makeSandbox(version: string | null = 'v1.0.0'): Sandbox {
   const root = tmpDir('ksu-node-');
   const sb: Sandbox = { root, boot: 1, dataDir: join(root, 'var/lib/kubesolo/update'), grubenv: join(root, 'boot/grub/grubenv') };
   mkdirSync(join(root, 'boot/grub'), { recursive: true });
-  writeFileSync(sb.grubenv, setAll(emptyGrubenv(), { active_slot: 'A', boot_counter: 3, boot_success: 1 }));
+  writeFileSync(sb.grubenv, setAll(emptyGrubenv(), { active_slot: 'A', boot_counter: 3, boot_success: 1, ab_select_version: SCRIPT_VERSION }));
   if (version) writeSlot(sb, 'A', version);
   mkdirSync(join(root, 'slots/B'), { recursive: true });
   mkdirSync(join(root, 'proc/sys/kernel/random'), { recursive: true });
@@ -30,12 +31,13 @@ export function makeSandbox(version: string | null = 'v1.0.0'): Sandbox {
   return sb;
 }
 
-function bootInto(sb: Sandbox, slot: Slot): void {
+/** What the kernel shows after booting `slot`: its command line and a new boot id. */
+export function bootInto(sb: Sandbox, slot: Slot): void {
   writeFileSync(join(sb.root, 'proc/cmdline'), `console=ttyS0 kubesolo.slot=${slot} kubesolo.data=LABEL=KSOLODATA\n`);
   writeFileSync(join(sb.root, 'proc/sys/kernel/random/boot_id'), `sandbox-boot-${sb.boot}\n`);
 }
 
-function writeSlotFiles(dir: string, version: string): ArtifactRecord[] {
+export function writeSlotFiles(dir: string, version: string): ArtifactRecord[] {
   mkdirSync(dir, { recursive: true });
   rmSync(join(dir, 'version'), { force: true });
   const artifacts: ArtifactRecord[] = [];
@@ -74,8 +76,9 @@ export async function stage(sb: Sandbox, version: string, slot: Slot, fromVersio
   return attempt;
 }
 
+/** grubenv's variables, without the GRUB script's ab_select_version mark (tests of the mark read it themselves). */
 export function env(sb: Sandbox): Record<string, string> {
-  return Object.fromEntries(parseGrubenv(readFileSync(sb.grubenv)));
+  return Object.fromEntries(parseGrubenv(readFileSync(sb.grubenv)).filter(([k]) => k !== 'ab_select_version'));
 }
 
 /** Power-cycles the node: the bootloader runs on grubenv and the chosen slot boots. */
@@ -89,7 +92,7 @@ export function reboot(sb: Sandbox, grub: GrubEmu | null): Slot {
     after = b.block!;
   } else {
     const vars = new Map(parseGrubenv(block));
-    const model = abSelect({ active_slot: vars.get('active_slot') ?? null, boot_counter: vars.get('boot_counter') ?? null, boot_success: vars.get('boot_success') ?? null });
+    const model = abSelect(abVarsOf(vars));
     slot = model.slot;
     after = model.saved ? setAll(block, model.saved) : block;
   }

@@ -10,14 +10,15 @@ export interface TestServer { url: string; close(): Promise<void>; hits: Map<str
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export async function serve(dir: string, routes: Record<string, Handler> = {}, opts: { bytesPerSecond?: number } = {}): Promise<TestServer> {
+/** `dir` may be a function: the directory served is then looked up on each request (a server whose release changes). */
+export async function serve(dir: string | (() => string), routes: Record<string, Handler> = {}, opts: { bytesPerSecond?: number } = {}): Promise<TestServer> {
   const hits = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     hits.set(path, (hits.get(path) ?? 0) + 1);
     const route = routes[path];
     if (route) return route(req, res);
-    const file = join(dir, normalize(path).replace(/^(\.\.[/\\])+/, ''));
+    const file = join(typeof dir === 'string' ? dir : dir(), normalize(path).replace(/^(\.\.[/\\])+/, ''));
     if (!existsSync(file) || !statSync(file).isFile()) { res.statusCode = 404; return res.end('not found'); }
     const size = statSync(file).size;
     const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));

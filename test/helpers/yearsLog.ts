@@ -29,7 +29,8 @@ import { listSegments } from '../../events/segments.js';
 import { CURRENT_VERSION, type ArtifactRecord, type CheckResult, type NewEvent, type Slot } from '../../events/types.js';
 import { LogWriter } from '../../events/writer.js';
 import { emptyGrubenv, setAll } from '../../src/boot/grubenv.js';
-import { compareVersions } from '../../src/update/version.js';
+import { SCRIPT_VERSION } from '../../src/domain/facts.js';
+import { compareVersions } from '../../src/domain/version.js';
 import { rng } from './randomEvents.js';
 
 const SEC = 1000;
@@ -676,7 +677,7 @@ export function generateYears(dataDir: string, o: YearsOptions = {}): YearsLog {
  */
 export function writeNodeRoot(root: string, y: YearsLog): void {
   mkdirSync(join(root, 'boot/grub'), { recursive: true });
-  writeFileSync(join(root, 'boot/grub/grubenv'), setAll(emptyGrubenv(), { active_slot: y.final.booted, boot_counter: 3, boot_success: 1 }));
+  writeFileSync(join(root, 'boot/grub/grubenv'), setAll(emptyGrubenv(), { active_slot: y.final.booted, boot_counter: 3, boot_success: 1, ab_select_version: SCRIPT_VERSION }));
   mkdirSync(join(root, 'proc/sys/kernel/random'), { recursive: true });
   writeFileSync(join(root, 'proc/cmdline'), `console=ttyS0 kubesolo.slot=${y.final.booted} kubesolo.data=LABEL=KSOLODATA\n`);
   writeFileSync(join(root, 'proc/sys/kernel/random/boot_id'), `${y.final.bootId}\n`);

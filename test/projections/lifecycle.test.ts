@@ -57,9 +57,14 @@ test('a passing healthcheck on trial is success and clears the error; on a stabl
   assert.equal([stable.phase, stable.healthCheckFailures], ['idle', 0]);
 });
 
-test('a rollback records the reason and rejects the version', () => {
-  const s = given([start('v2'), ...activated, { type: 'RolledBack', data: { by: 'bootloader', reason: 'boot counter exhausted', fromSlot: 'B', toSlot: 'A' } }]);
+test('a rollback of the attempt on trial records the reason and rejects the version', () => {
+  const s = given([start('v2', 'att'), ...activated, { type: 'RolledBack', attempt: 'att', data: { by: 'bootloader', reason: 'boot counter exhausted', fromSlot: 'B', toSlot: 'A' } }]);
   assert.equal([s.phase, s.lastError, s.rejected], ['rolled_back', 'boot counter exhausted', ['v2']]);
+});
+
+test('a rollback that is no attempt\'s (after a failed apply) rejects nothing', () => {
+  const s = given([start('v2', 'att'), failed(), { type: 'RolledBack', data: { by: 'manual', reason: 'manual rollback', fromSlot: 'A', toSlot: 'B' } }]);
+  assert.equal([s.phase, s.rejected], ['rolled_back', []]);
 });
 
 test('unknown types and newer versions are ignored, only the position moves', () => {

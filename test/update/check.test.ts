@@ -72,7 +72,9 @@ const hostile: Array<[string, (dir: string) => Record<string, (req: import('node
   ['stalled body', () => ({ '/latest.json': (_q, res) => { res.setHeader('content-length', 1000); res.write('{"ver'); } }), [], /stalled for 1 s|no answer for 1 s/],
   ['bad signature with a key', () => ({ '/latest.json.sig': (_q, res) => res.end('00'.repeat(64)) }), ['--pubkey', 'KEY'], /signature of latest\.json does not match the configured public key/],
   ['signed by another key', () => ({}), ['--pubkey', 'OTHER'], /does not match the configured public key/],
-  ['missing signature with a key', (dir) => ({ '/latest.json': (_q, res) => { const m = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')); delete m.metadata_sig_url; delete m.vmlinuz_sig_url; res.end(JSON.stringify(m)); } }), ['--pubkey', 'KEY'], /latest\.json is not signed .* refusing unauthenticated updates/],
+  ['missing signature with a key', (dir) => ({ '/latest.json': (_q, res) => { const m = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')); delete m.metadata_sig_url; delete m.vmlinuz_sig_url; res.end(JSON.stringify(m)); } }), ['--pubkey', 'KEY'], /latest\.json \(\S+\) is not signed \(no metadata_sig_url\): refusing to act on unauthenticated metadata \(safety rule: authenticated facts only\)/],
+  // Per-artifact signatures bind neither the version nor the gates' fields: not enough with a key.
+  ['unsigned metadata, every artifact signed, with a key', (dir) => ({ '/latest.json': (_q, res) => { const m = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')); delete m.metadata_sig_url; res.end(JSON.stringify(m)); } }), ['--pubkey', 'KEY'], /is not signed .*authenticated facts only/],
 ];
 
 for (const [name, routes, extra, message] of hostile) {

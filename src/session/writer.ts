@@ -1,0 +1,98 @@
+/**
+ * The writer session, the one way anything is written: lock → facts → reconcile → the
+ * command's decision and steps → persisted views. Commands get a Session, decide with pure
+ * deciders over `state` and `facts`, and hand the plan to `run`.
+ */
+import { EventLog } from '../../events/log.js';
+import { LogError } from '../../events/errors.js';
+import { systemClock } from '../../events/systemClock.js';
+import type { NewEvent } from '../../events/types.js';
+import { applyNew } from '../../projections/applyNew.js';
+import type { Projections } from '../../projections/index.js';
+import type { NodeFacts } from '../domain/facts.js';
+import { foreignScript } from '../domain/rules.js';
+import type { Refusal, Step } from '../domain/plan.js';
+import { reconcile, slotsNeeded } from '../domain/reconcile.js';
+import { AgentError, EXIT } from '../errors.js';
+import type { Paths } from '../paths.js';
+import { eventBootId, gatherFacts, type FactsOptions } from './facts.js';
+import { readProjections } from './readers.js';
+import { runSteps } from './steps.js';
+import { persistViews } from './views.js';
+
+export interface SessionEnv {
+  paths: Paths;
+  /** How long a writer waits for the lock, in ms. */
+  waitMs: number;
+  /** This invocation as typed, for the lock's owner file. */
+  invocation: string;
+  slots?: 'dir' | 'partitions';
+  warn(text: string): void;
+  /** Ends the process at once (lock lost, fail-stop). */
+  die(code: number, message: string): never;
+}
+
+export class Session {
+  constructor(readonly env: SessionEnv, readonly log: EventLog, public state: Projections, public facts: NodeFacts) {}
+
+  /** Appends (fsynced) and folds the events into `state`. */
+  async append(events: NewEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.log.append(events);
+    this.state = applyNew(this.state, events, this.facts.bootId, this.facts.now);
+  }
+
+  run(steps: Step[]): Promise<void> {
+    return runSteps({ grubenv: this.env.paths.grubenv, append: (e) => this.append(e), warn: (t) => this.env.warn(t) }, steps);
+  }
+
+  /** Records a refusal's events, then stops the command with it. */
+  async refuse(r: Refusal): Promise<never> {
+    await this.append(r.events);
+    throw new AgentError(r.code, r.refused);
+  }
+
+  /** Reads the facts again, with the slots asked for (e.g. to hash a fallback before a rollback). */
+  async refresh(o: FactsOptions): Promise<NodeFacts> {
+    this.facts = await gatherFacts(this.env.paths, this.env.slots, systemClock(), o);
+    return this.facts;
+  }
+}
+
+export function openWriter(env: SessionEnv): Promise<EventLog> {
+  return EventLog.open(env.paths.dataDir, {
+    writer: true, waitMs: env.waitMs, command: env.invocation, bootId: eventBootId(env.paths.root),
+    onLockLost: (err) => env.die(EXIT.BUSY, err.message),
+  });
+}
+
+/**
+ * Runs `body` as the one writer. `facts` names what the command needs read from the slots
+ * beyond what reconciliation read. The views are brought up to date afterwards, also when the
+ * command was refused or failed (its events are in the log), unless the log itself failed.
+ */
+export async function withSession<T>(env: SessionEnv, body: (s: Session) => Promise<T>, opts: { facts?: (p: Projections, f: NodeFacts) => FactsOptions } = {}): Promise<T> {
+  const log = await openWriter(env);
+  let logFailed = false;
+  try {
+    const state = readProjections(env).projections;
+    const now = systemClock();
+    const logEmpty = log.lastSeq === 0;
+    let facts = await gatherFacts(env.paths, env.slots, now, { logEmpty });
+    const need = slotsNeeded(state, facts);
+    if (need.versions) facts = await gatherFacts(env.paths, env.slots, now, { ...need, logEmpty });
+    const s = new Session(env, log, state, facts);
+    const foreign = foreignScript(facts.env);
+    if (foreign) env.warn(`warning: ${foreign}`);
+    await s.append(reconcile(state, facts));
+    const more = opts.facts?.(s.state, s.facts);
+    if (more && (more.versions || more.hash?.length)) await s.refresh(more);
+    return await body(s);
+  } catch (err) {
+    logFailed = err instanceof LogError;
+    throw err;
+  } finally {
+    if (!logFailed) persistViews(env);
+    await log.close();
+  }
+}
