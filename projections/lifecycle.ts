@@ -132,8 +132,13 @@ function applyEvent(s: Lifecycle, e: StoredEvent): Lifecycle {
       return { ...s, pendingIntent: null };
     case 'IntentFailed':
       return { ...s, pendingIntent: null, lastError: `${e.data.action} of slot ${e.data.slot} failed: ${e.data.error}` };
-    case 'BootObserved':
-      return s.trial && e.data.slot === s.trial.slot && e.data.bootCounter !== null ? { ...s, trial: { ...s.trial, counter: e.data.bootCounter } } : s;
+    case 'BootObserved': {
+      const t = s.trial;
+      if (!t || e.data.slot !== t.slot) return s;
+      // A trial boot whose counter could not be read (grubenv gone) still cost one: GRUB counted it.
+      const counter = e.data.bootCounter ?? (e.boot !== t.boot ? Math.max(0, t.counter - 1) : t.counter);
+      return counter === t.counter ? s : { ...s, trial: { ...t, counter } };
+    }
     // Only checks of the attempt on trial (they carry its id) move the lifecycle; a check of a
     // stable system, or of the old slot before the reboot, is history only.
     case 'HealthcheckStarted':

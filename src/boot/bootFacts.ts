@@ -7,7 +7,7 @@ import type { Slot } from '../../events/types.js';
 import type { BootFacts } from '../../projections/statusView.js';
 import type { BootVars } from '../../events/types.js';
 import { bootedSlot } from './cmdline.js';
-import { foreignScript } from '../domain/rules.js';
+import { BOOTENV_HINT, foreignScript } from '../domain/rules.js';
 import { bootVarsOf, readBootEnv } from './bootEnv.js';
 import { parseGrubenv } from './grubenv.js';
 
@@ -32,7 +32,7 @@ export function envVars(block: Buffer, file: string): BootVars {
 export function readBootFacts(paths: { cmdline: string; grubenv: string }, warn?: (msg: string) => void): BootFacts {
   const booted = readBootedSlot(paths.cmdline);
   const env = readBootEnv(paths.grubenv);
-  const warnings = [env.problem, foreignScript(env)].filter((w): w is string => w !== null);
+  const warnings = [env.problem && `${env.problem}; ${BOOTENV_HINT}`, foreignScript(env)].filter((w): w is string => !!w);
   for (const w of warnings) warn?.(`warning: ${w}`);
   return { booted, grubenv: env.vars, env: { state: env.state, script: env.script }, warnings };
 }

@@ -36,7 +36,7 @@ function usedEnd(b: Buffer, file: string): number {
 
 function checkShape(b: Buffer, file: string): void {
   if (b.length !== GRUBENV_SIZE) {
-    throw new GrubenvError(`${file} is ${b.length} bytes; a GRUB environment block is exactly ${GRUBENV_SIZE} ('kubesolo-update bootenv init' writes a complete block from what the log knows)`);
+    throw new GrubenvError(`${file} is ${b.length} bytes; a GRUB environment block is exactly ${GRUBENV_SIZE}`);
   }
   if (b.toString('latin1', 0, SIGNATURE.length) !== SIGNATURE) {
     throw new GrubenvError(`${file} is not a GRUB environment block: it does not start with "# GRUB Environment Block"`);

@@ -7,8 +7,6 @@
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { GRUBENV_SIZE, GrubenvError, parseGrubenv } from './grubenv.js';
 
-const INIT_HINT = "'kubesolo-update bootenv init' writes a complete block from what the log knows";
-
 /** The block file does not exist at all. */
 class GrubenvMissing extends GrubenvError {
   readonly missing = true;
@@ -31,11 +29,11 @@ export function readGrubenvFile(path: string): Buffer {
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new GrubenvMissing(`${path} does not exist; ${INIT_HINT}`);
+    if (code === 'ENOENT') throw new GrubenvMissing(`${path} does not exist`);
     throw new GrubenvError(`cannot read ${path}: ${(err as Error).message}`);
   }
   if (b.length > GRUBENV_SIZE) {
-    throw new GrubenvError(`${path} is ${size > GRUBENV_SIZE ? size : `more than ${GRUBENV_SIZE}`} bytes; a GRUB environment block is exactly ${GRUBENV_SIZE} (${INIT_HINT})`);
+    throw new GrubenvError(`${path} is ${size > GRUBENV_SIZE ? size : `more than ${GRUBENV_SIZE}`} bytes; a GRUB environment block is exactly ${GRUBENV_SIZE}`);
   }
   parseGrubenv(b, path); // validates, with the file named in every error
   return b;

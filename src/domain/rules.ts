@@ -21,9 +21,11 @@ export const RULES = {
 
 export const byRule = (rule: keyof typeof RULES) => `(safety rule: ${RULES[rule]})`;
 
+export const BOOTENV_HINT = "'kubesolo-update bootenv init' writes a complete block from what the log knows";
+
 /** A refusal to write a slot or grubenv while the block is missing or incomplete. */
 export function bootEnvRefusal(env: BootEnv, what: string, events: NewEvent[] = []): Refusal {
-  return refuse(`${env.problem ?? `${env.file} is not a complete GRUB environment block`}; refusing to ${what} ${byRule('bootEnv')}. 'kubesolo-update bootenv init' writes a complete block from what the log knows`, events);
+  return refuse(`${env.problem ?? `${env.file} is not a complete GRUB environment block`}; refusing to ${what} ${byRule('bootEnv')}; ${BOOTENV_HINT}`, events);
 }
 
 export const unknownBooted = (what: string): Refusal =>
