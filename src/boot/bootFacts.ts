@@ -7,7 +7,8 @@ import type { Slot } from '../../events/types.js';
 import type { BootFacts } from '../../projections/statusView.js';
 import type { BootVars } from '../../events/types.js';
 import { bootedSlot } from './cmdline.js';
-import { BOOTENV_HINT, foreignScript } from '../domain/rules.js';
+import type { Lifecycle } from '../../projections/lifecycle.js';
+import { BOOTENV_HINT, bootEnvWarnings } from '../domain/rules.js';
 import { bootVarsOf, readBootEnv } from './bootEnv.js';
 import { parseGrubenv } from './grubenv.js';
 
@@ -29,10 +30,10 @@ export function envVars(block: Buffer, file: string): BootVars {
  * when the block cannot be read), its state and script mark, and the warnings an operator must
  * see — loudly, since GRUB acts on the block whatever the log says.
  */
-export function readBootFacts(paths: { cmdline: string; grubenv: string }, warn?: (msg: string) => void): BootFacts {
+export function readBootFacts(paths: { cmdline: string; grubenv: string }, lifecycle: Lifecycle | null, warn?: (msg: string) => void): BootFacts {
   const booted = readBootedSlot(paths.cmdline);
   const env = readBootEnv(paths.grubenv);
-  const warnings = [env.problem && `${env.problem}; ${BOOTENV_HINT}`, foreignScript(env)].filter((w): w is string => !!w);
+  const warnings = [...(env.problem ? [`${env.problem}; ${BOOTENV_HINT}`] : []), ...bootEnvWarnings(env, lifecycle)];
   for (const w of warnings) warn?.(`warning: ${w}`);
   return { booted, grubenv: env.vars, env: { state: env.state, script: env.script }, warnings };
 }

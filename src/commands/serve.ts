@@ -42,7 +42,7 @@ Example: prometheus.yml
     const streams = new Set<() => void>();
     const server = createServer(handler({
       live, dataDir: ctx.paths.dataDir, streams, now: systemClock,
-      bootFacts: () => readBootFacts(ctx.paths, warnOnce),
+      bootFacts: () => readBootFacts(ctx.paths, live.state.lifecycle, warnOnce),
     }));
     server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'); else socket.destroy(); });
     await new Promise<void>((resolve, reject) => {

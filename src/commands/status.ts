@@ -19,7 +19,7 @@ raw values (numbers as numbers), null when it cannot be read (with a warning on 
   options: {},
   async run(_args, ctx) {
     const loaded = readProjections(ctx);
-    const boot = readBootFacts(ctx.paths, (m) => ctx.warn(m));
+    const boot = readBootFacts(ctx.paths, loaded.projections.lifecycle, (m) => ctx.warn(m));
     const s = statusJson(loaded.projections, boot, logFacts(ctx, loaded), systemClock());
     ctx.out(ctx.json ? JSON.stringify(s) : statusText(s));
     return 0;

@@ -3,7 +3,8 @@
  * and the refusals several deciders share are written here once.
  */
 import type { NewEvent } from '../../events/types.js';
-import { ourScript, SCRIPT_MARKER, type BootEnv } from './facts.js';
+import type { Lifecycle } from '../../projections/lifecycle.js';
+import { isCompleteVars, ourScript, SCRIPT_MARKER, type BootEnv } from './facts.js';
 import { refuse, type Refusal } from './plan.js';
 
 export const RULES = {
@@ -38,4 +39,20 @@ export const unknownBooted = (what: string): Refusal =>
 export function foreignScript(env: BootEnv): string | null {
   if (env.state !== 'ok' || ourScript(env)) return null;
   return `${env.file} has no ${SCRIPT_MARKER}: the GRUB script that boots this node is not kubesolo-update's deploy/grub/ab-select.cfg (or has not run since the block was written); install deploy/grub/ (README, "Coming from the Go agent") ${byRule('script')}`;
+}
+
+/**
+ * What an operator must see about a readable boot environment, besides its own problems (which
+ * each write refuses with): a foreign GRUB script, and a slot GRUB boots as verified that this
+ * node never verified (a block written by hand) — GRUB acts on the block whatever the log says.
+ */
+export function bootEnvWarnings(env: BootEnv, l: Lifecycle | null): string[] {
+  const out: string[] = [];
+  const foreign = foreignScript(env);
+  if (foreign) out.push(foreign);
+  const v = env.vars;
+  if (l?.slotsKnown && isCompleteVars(v) && v.boot_success === 1 && !l.verified[v.active_slot]) {
+    out.push(`${env.file} boots slot ${v.active_slot} as verified (boot_success=1), but this node never verified the release in it: the block was written outside the agent ${byRule('bootEnv')}`);
+  }
+  return out;
 }

@@ -72,6 +72,7 @@ test(`${ITERATIONS} random SIGKILLs across update cycles: invariants hold, every
   let steps = cycle(n, srv.url, pub.pub);
   let at = 0;
   let kills = 0;
+  let killedLast = false;
   const typical = new Map<string, number>();
   let seen: string[] = [];
   try {
@@ -87,6 +88,7 @@ test(`${ITERATIONS} random SIGKILLs across update cycles: invariants hold, every
         const r = await runKilled(sb, step, Math.floor(rnd() * usual * 1.4));
         typical.set(step[0], r.killed ? usual * 1.05 : (usual + r.ms) / 2);
         bootsComplete(`iteration ${i} (${step[0]}${r.killed ? ', killed' : ''})`);
+        killedLast = r.killed;
         if (r.killed) { kills++; continue; }
         // After a kill, a rerun may find its work done ("already staged", nothing to activate).
         assert.ok(r.code === 0 || r.code === 1 || r.code === 3, `iteration ${i}: ${step.join(' ')} exited ${r.code}`);
@@ -98,8 +100,10 @@ test(`${ITERATIONS} random SIGKILLs across update cycles: invariants hold, every
       }
       if (i % 25 === 24) seen = await checkLog(`iteration ${i}`, seen);
     }
-    // Finish the cycle under way without kills, then the attempts must all have ended.
-    while (at !== 0) {
+    // Finish the cycle under way without kills (a step killed last runs again first: an apply
+    // killed after Staged leaves its attempt staged), then the attempts must all have ended.
+    while (at !== 0 || killedLast) {
+      killedLast = false;
       const step = steps[at];
       if (step === null) reboot(sb, null);
       else await cli(['--root', sb.root, ...step]);
@@ -108,7 +112,12 @@ test(`${ITERATIONS} random SIGKILLs across update cycles: invariants hold, every
     await checkLog('the end', seen);
     bootsComplete('the end');
     const attempts = JSON.parse((await cli(['--root', sb.root, 'history', '--json'])).stdout).attempts as Array<{ id: string; outcome: string }>;
-    for (const a of attempts) assert.ok(['success', 'rolled_back', 'failed'].includes(a.outcome), `attempt ${a.id} ended ${a.outcome}`);
+    for (const a of attempts) {
+      if (['success', 'rolled_back', 'failed'].includes(a.outcome)) continue;
+      const trail = (await cli(['--root', sb.root, 'history', '--attempt', a.id])).stdout;
+      const status = (await cli(['--root', sb.root, 'status'])).stdout;
+      assert.unreachable(`attempt ${a.id} ended ${a.outcome}:\n${trail}\n${status}`);
+    }
     const outcomes = attempts.reduce<Record<string, number>>((m, a) => ({ ...m, [a.outcome]: (m[a.outcome] ?? 0) + 1 }), {});
     assert.ok(kills >= ITERATIONS / 4, `only ${kills} kills`);
     assert.ok((outcomes.success ?? 0) > 0, 'some updates succeeded');
