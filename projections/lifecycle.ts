@@ -71,7 +71,7 @@ const withVerified = (s: Lifecycle, slot: Slot, v: VerifiedRelease | null): Reco
 
 const ON_TRIAL: ReadonlySet<Phase> = new Set(['activated', 'verifying']);
 
-/** An event of the current attempt (a migrated attempt has no id: any attempt-scoped event is its). */
+/** An event of the current attempt (a log from before migrated attempts had ids: any attempt-scoped event is its). */
 const ofTrial = (s: Lifecycle, attempt: string | undefined) => attempt !== undefined && (s.attemptId === undefined || attempt === s.attemptId);
 
 function failedChecks(checks: ReadonlyArray<{ name: string; ok: boolean; detail?: string }>): string {

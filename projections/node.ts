@@ -3,7 +3,7 @@
  * BootObserved; readers never mount), the last boot seen, the last update check, and counts the
  * metrics need. Pure fold.
  */
-import type { ArtifactRecord, Slot, StoredEvent } from '../events/types.js';
+import type { Slot, StoredEvent } from '../events/types.js';
 
 export interface NodeView {
   slots: Record<Slot, { version: string | null }>;
@@ -15,15 +15,12 @@ export interface NodeView {
   attemptsStarted: number;
   /** `at` of the newest event: when the log last changed. */
   lastEventAt: number | null;
-  /** The artifacts (with hashes) of each slot's last Staged: what makes it bootable. */
-  stagedArtifacts: Record<Slot, ArtifactRecord[] | null>;
 }
 
 export function initialNode(): NodeView {
   return {
     slots: { A: { version: null }, B: { version: null } }, lastBoot: null, lastCheck: null,
     eventsByType: {}, repairs: 0, healthcheckFailures: 0, attemptsStarted: 0, lastEventAt: null,
-    stagedArtifacts: { A: null, B: null },
   };
 }
 
@@ -33,10 +30,7 @@ export function evolveNode(n: NodeView, e: StoredEvent): NodeView {
   if ('foreign' in e) return next;
   switch (e.type) {
     case 'Staged':
-      return {
-        ...next, slots: { ...n.slots, [e.data.slot]: { version: e.data.version } },
-        stagedArtifacts: { ...n.stagedArtifacts, [e.data.slot]: e.data.artifacts },
-      };
+      return { ...next, slots: { ...n.slots, [e.data.slot]: { version: e.data.version } } };
     case 'BootObserved': {
       const slots = { ...n.slots };
       for (const slot of ['A', 'B'] as const) {
