@@ -2,7 +2,7 @@ import { systemClock } from '../../events/systemClock.js';
 import { currentVersion, gatesOf, unauthenticated } from '../domain/apply.js';
 import { compareVersions } from '../domain/version.js';
 import { AgentError } from '../errors.js';
-import { gatherFacts } from '../session/facts.js';
+import { gatherFacts, withSlots } from '../session/facts.js';
 import { readProjections } from '../session/readers.js';
 import { withSession } from '../session/writer.js';
 import { fetchRelease, type Fetched } from '../update/fetchRelease.js';
@@ -26,7 +26,7 @@ Exit codes: 0 whether or not an update is available · 1 the server or the metad
   async run({ values }, ctx) {
     const { server, key, gates, idleMs } = updateSettings(ctx, values);
     // Without the lock: a slow server must not block a rollback (safety rule: no lock on the network).
-    const current = currentVersion(readProjections(ctx).projections, await gatherFacts(ctx.paths, ctx.slots, systemClock(), { versions: true }));
+    const current = currentVersion(readProjections(ctx).projections, await withSlots(gatherFacts(ctx.paths, systemClock()), ctx.paths, ctx.slots, { versions: true }));
     let fetched: Fetched | null = null;
     let failure: AgentError | null = null;
     try {

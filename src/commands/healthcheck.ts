@@ -60,7 +60,7 @@ or setting, or no check to run · 3 the trial cannot be marked good (grubenv mis
       }, { deadlineMs: timeoutS * 1000, now: systemClock, retryDelayMs: Math.min(2000, timeoutS * 250) });
       const ok = results.every((r) => r.ok);
       // An automatic rollback needs the fallback's bytes checked against what was verified.
-      if (!ok && mode.kind === 'trial' && autoAfter > 0) await s.refresh({ hash: [other(mode.slot)] });
+      if (!ok && mode.kind === 'trial' && autoAfter > 0) await s.readSlots({ hash: [other(mode.slot)] });
       const o = healthcheckOutcome(s.state, s.facts, mode, results, autoAfter);
       if (o.rollback && 'refused' in o.rollback) ctx.warn(o.rollback.refused);
       await s.run(o.steps);

@@ -12,7 +12,8 @@ import { slotContent, slotStore } from '../boot/slots.js';
 import type { NodeFacts } from '../domain/facts.js';
 import type { Paths } from '../paths.js';
 
-export interface FactsOptions { versions?: boolean; hash?: Slot[]; logEmpty?: boolean }
+/** What to read from the slots: every slot's version file, and the artifacts' hashes of some. */
+export interface SlotsWanted { versions?: boolean; hash?: Slot[] }
 
 /** The boot id stamped on events: the sandbox's under --root when it has one, else the kernel's. */
 export function eventBootId(root: string): string {
@@ -27,15 +28,25 @@ function upstreamState(path: string): Record<string, unknown> | null {
   return u && !('seq' in u) ? u : null;
 }
 
-export async function gatherFacts(paths: Paths, slots: 'dir' | 'partitions' | undefined, now: number, o: FactsOptions = {}): Promise<NodeFacts> {
-  const facts: NodeFacts = {
+/** The facts every decision reads (no slot is mounted); `logEmpty` also reads a Go agent's state.json. */
+export function gatherFacts(paths: Paths, now: number, o: { logEmpty?: boolean } = {}): NodeFacts {
+  return {
     now, bootId: eventBootId(paths.root), booted: readBootedSlot(paths.cmdline), env: readBootEnv(paths.grubenv),
     slots: { A: null, B: null }, newAttemptId: `${now.toString(36)}-${process.pid.toString(36)}`.toUpperCase(),
     upstreamState: o.logEmpty ? upstreamState(paths.state) : null,
   };
-  if (o.versions || o.hash?.length) {
-    const store = slotStore(paths.root, slots);
-    for (const s of ['A', 'B'] as const) facts.slots[s] = await slotContent(store, s, o.hash?.includes(s) ?? false);
-  }
-  return facts;
+}
+
+/**
+ * The facts with the slots read as wanted. A slot already read (with hashes, if they are
+ * wanted) is not mounted again.
+ */
+export async function withSlots(facts: NodeFacts, paths: Paths, kind: 'dir' | 'partitions' | undefined, o: SlotsWanted): Promise<NodeFacts> {
+  const read = (s: Slot) => o.versions || o.hash?.includes(s);
+  const stale = (s: Slot) => read(s) && (facts.slots[s] === null || (o.hash?.includes(s) && facts.slots[s]!.artifacts === null));
+  if (!(['A', 'B'] as const).some(stale)) return facts;
+  const store = slotStore(paths.root, kind);
+  const slots = { ...facts.slots };
+  for (const s of ['A', 'B'] as const) if (stale(s)) slots[s] = await slotContent(store, s, o.hash?.includes(s) ?? false);
+  return { ...facts, slots };
 }

@@ -15,7 +15,7 @@ import type { Refusal, Step } from '../domain/plan.js';
 import { reconcile, slotsNeeded } from '../domain/reconcile.js';
 import { AgentError, EXIT } from '../errors.js';
 import type { Paths } from '../paths.js';
-import { eventBootId, gatherFacts, type FactsOptions } from './facts.js';
+import { eventBootId, gatherFacts, withSlots, type SlotsWanted } from './facts.js';
 import { readProjections } from './readers.js';
 import { runSteps } from './steps.js';
 import { persistViews } from './views.js';
@@ -52,9 +52,9 @@ export class Session {
     throw new AgentError(r.code, r.refused);
   }
 
-  /** Reads the facts again, with the slots asked for (e.g. to hash a fallback before a rollback). */
-  async refresh(o: FactsOptions): Promise<NodeFacts> {
-    this.facts = await gatherFacts(this.env.paths, this.env.slots, systemClock(), o);
+  /** Reads what the slots hold, as wanted (e.g. to hash a fallback before a rollback); what was read stays. */
+  async readSlots(o: SlotsWanted): Promise<NodeFacts> {
+    this.facts = await withSlots(this.facts, this.env.paths, this.env.slots, o);
     return this.facts;
   }
 }
@@ -71,21 +71,18 @@ export function openWriter(env: SessionEnv): Promise<EventLog> {
  * beyond what reconciliation read. The views are brought up to date afterwards, also when the
  * command was refused or failed (its events are in the log), unless the log itself failed.
  */
-export async function withSession<T>(env: SessionEnv, body: (s: Session) => Promise<T>, opts: { facts?: (p: Projections, f: NodeFacts) => FactsOptions } = {}): Promise<T> {
+export async function withSession<T>(env: SessionEnv, body: (s: Session) => Promise<T>, opts: { facts?: (p: Projections, f: NodeFacts) => SlotsWanted } = {}): Promise<T> {
   const log = await openWriter(env);
   let logFailed = false;
   try {
     const state = readProjections(env).projections;
-    const now = systemClock();
-    const logEmpty = log.lastSeq === 0;
-    let facts = await gatherFacts(env.paths, env.slots, now, { logEmpty });
-    const need = slotsNeeded(state, facts);
-    if (need.versions) facts = await gatherFacts(env.paths, env.slots, now, { ...need, logEmpty });
+    const base = gatherFacts(env.paths, systemClock(), { logEmpty: log.lastSeq === 0 });
+    const facts = await withSlots(base, env.paths, env.slots, slotsNeeded(state, base));
     const s = new Session(env, log, state, facts);
     await s.append(reconcile(state, facts));
     for (const w of bootEnvWarnings(s.facts.env, s.state.lifecycle)) env.warn(`warning: ${w}`);
     const more = opts.facts?.(s.state, s.facts);
-    if (more && (more.versions || more.hash?.length)) await s.refresh(more);
+    if (more) await s.readSlots(more);
     return await body(s);
   } catch (err) {
     logFailed = err instanceof LogError;
