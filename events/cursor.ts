@@ -20,8 +20,11 @@ export interface LogProblem {
   offset: number;
   bytes: number;
   reason: string;
-  /** `torn`: an incomplete record at the end of the newest segment (the next writer repairs it). */
-  kind: 'corrupt' | 'torn';
+  /**
+   * `torn`: an incomplete record at the end of the newest segment (the next writer repairs it).
+   * `lost`: a seq gap the record after it accounts for (it starts with `LogLost` for exactly that range).
+   */
+  kind: 'corrupt' | 'torn' | 'lost';
 }
 
 /** Where a reader stopped: enough to resume there and to prove the log still holds what it read. */
@@ -229,7 +232,12 @@ export class LogCursor {
         this.report({ segment: seg.name, offset, bytes, reason: `seq ${p.seq} out of order (expected ${this.expectSeq})`, kind: 'corrupt' });
         return;
       }
-      this.report({ segment: seg.name, offset, bytes: 0, reason: `seq gap: events ${this.expectSeq}..${p.seq - 1} missing`, kind: 'corrupt' });
+      const range = `${this.expectSeq}..${p.seq - 1}`;
+      if (recordsLoss(p.events[0], this.expectSeq, p.seq - 1)) {
+        this.report({ segment: seg.name, offset, bytes: 0, reason: `events ${range} lost, recorded by the LogLost event at seq ${p.seq}`, kind: 'lost' });
+      } else {
+        this.report({ segment: seg.name, offset, bytes: 0, reason: `seq gap: events ${range} missing`, kind: 'corrupt' });
+      }
     }
     if (this.opts.chain && this.adjacent && this.prevHash && !framePrevIs(item.buf, item.at, this.prevHash)) {
       this.report({ segment: seg.name, offset, bytes, reason: `hash chain broken: record at seq ${p.seq} does not follow the record before it`, kind: 'corrupt' });
@@ -252,4 +260,10 @@ export class LogCursor {
       out.push(CURRENT.get(env.type) === env.v ? (env as StoredEvent) : upcast(env));
     }
   }
+}
+
+/** The first event of a record that explains the gap before it: LogLost for exactly that range. */
+function recordsLoss(first: { type?: unknown; data?: unknown } | undefined, from: number, to: number): boolean {
+  const d = first?.data as { from?: unknown; to?: unknown } | undefined;
+  return first?.type === 'LogLost' && d?.from === from && d?.to === to;
 }

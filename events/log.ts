@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { readBootId } from './bootId.js';
 import { LogCursor, type LogProblem } from './cursor.js';
 import { LogError, openError } from './errors.js';
+import type { Evidence } from './evidence.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import type { LogFs } from './logFs.js';
 import { follow$, replay$, type StreamOptions } from './stream.js';
@@ -32,6 +33,11 @@ export interface OpenOptions {
   lockStaleMs?: number;
   /** Called once if the lock is lost while open; appends already fail with LOCK_LOST. */
   onLockLost?: (err: LogError) => void;
+  /**
+   * Writers: what the log vouched for before (e.g. the seq and head a checkpoint recorded), read
+   * under the lock. A log behind it has lost acknowledged events: the writer records `LogLost`.
+   */
+  evidence?: () => Evidence | null;
   /** Corruption found while reading (readers are lenient: they skip it and go on). */
   onProblem?: (p: LogProblem) => void;
 }
@@ -70,6 +76,7 @@ export class EventLog {
         fs: opts.fs,
         segmentBytes: opts.segmentBytes,
         guard: () => { if (lostEarly) throw lostEarly; lock.check(); },
+        evidence: opts.evidence,
       });
     } catch (err) {
       await lock.release();

@@ -61,6 +61,15 @@ export interface EventDataByType {
   /** bootenv init wrote a complete GRUB environment block. */
   BootEnvInitialized: { slot: Slot; bootCounter: number; bootSuccess: 0 | 1; mode: 'continue-trial' | 'verified' | 'provisioned'; replaced: string };
   LogRepaired: { segment: string; droppedBytes: number; reason: string; quarantined: string };
+  /**
+   * Acknowledged events `from`..`to` are gone: the log held less than it had vouched for (its
+   * checkpoint, or a segment's name). When the log ended early this is the first record of a new
+   * segment based at `to + 1`, so no seq is ever used twice. `lostHead`: the hash the evidence
+   * recorded for seq `to`. `carried`: what the evidence still knew (the checkpoint's projections).
+   */
+  LogLost: { from: number; to: number; lostHead: string | null; evidence: string; reason: string; carried?: Record<string, unknown> };
+  /** An operator acknowledged the losses recorded at these seqs (`repair --accept-loss`). */
+  LossAccepted: { losses: number[]; by: string; reason?: string };
   Migrated: { state: Record<string, unknown>; activeSlot: Slot | null };
   OperatorNote: { text: string };
 }
@@ -73,7 +82,7 @@ export const CURRENT_VERSION: { readonly [T in EventType]: number } = {
   DownloadProgress: 1, ArtifactVerified: 1, Staged: 1, Intent: 1, Activated: 1, BootObserved: 1,
   HealthcheckStarted: 1, HealthcheckPassed: 1, HealthcheckFailed: 1, RolledBack: 1, AttemptFailed: 1,
   IntentAbandoned: 1, LogRepaired: 1, Migrated: 1, OperatorNote: 1,
-  IntentFailed: 1, Provisioned: 1, TrialAdopted: 1, BootEnvInitialized: 1,
+  IntentFailed: 1, Provisioned: 1, TrialAdopted: 1, BootEnvInitialized: 1, LogLost: 1, LossAccepted: 1,
 };
 
 export const EVENT_TYPES = Object.keys(CURRENT_VERSION) as EventType[];

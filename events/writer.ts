@@ -13,6 +13,7 @@ import {
   encodePayload, hashFrame, segmentName,
 } from './format.js';
 import { crashPoint } from './crashPoint.js';
+import { lossAgainst, seqOnly, worstLoss, type Evidence } from './evidence.js';
 import { LogError, openError } from './errors.js';
 import { fsyncDir, nodeFs, type LogFs } from './logFs.js';
 import { quarantineTail, reconcilePending, type Repair, type TornTail } from './repair.js';
@@ -28,6 +29,8 @@ export interface WriterOptions {
   segmentBytes?: number;
   /** Called before every append; throws to refuse it (the lock's owner check). */
   guard?: () => void;
+  /** What the log vouched for before this open (the caller's checkpoint), read under the lock. */
+  evidence?: () => Evidence | null;
 }
 
 export interface AppendResult { firstSeq: number; lastSeq: number }
@@ -145,11 +148,15 @@ export class LogWriter {
     const resynced = resyncAfterFailure(this.fs, this.dir);
     const segments = listSegments(this.fs, this.dir);
     const repairs: Repair[] = [];
-    if (segments.length === 0) {
-      this.createSegment({ nextSeq: 1, lastHash: ZERO_HASH });
-    } else {
-      this.adoptLast(segments, repairs);
-    }
+    const vouched: Evidence[] = [];
+    let start: TailState | null = segments.length === 0 ? { nextSeq: 1, lastHash: ZERO_HASH } : this.adoptLast(segments, repairs, vouched);
+    const lastSeq = (start?.nextSeq ?? this.nextSeq) - 1;
+    const external = this.opts.evidence?.() ?? null;
+    if (external) vouched.push(external);
+    const loss = worstLoss(vouched.map((ev) => lossAgainst(this.dir, this.fs, lastSeq, ev)));
+    // Appending goes on after the lost range, in a new segment, so no seq is ever used twice.
+    if (loss?.behind) start = { nextSeq: loss.to + 1, lastHash: start?.lastHash ?? this.lastHash };
+    if (start) this.createSegment(start);
     const pending = reconcilePending(this.fs, this.dir, this.segment, repairs);
     if (resynced) {
       pending.push({
@@ -157,14 +164,21 @@ export class LogWriter {
         commit: () => {},
       });
     }
+    if (loss) {
+      const { from, to, lostHead, reason, evidence } = loss;
+      this.append([{ type: 'LogLost', data: { from, to, lostHead, evidence: evidence.source, reason, ...(evidence.carried ? { carried: evidence.carried } : {}) } }]);
+    }
     for (const r of [...repairs, ...pending]) {
       this.append([{ type: 'LogRepaired', data: r.event }]);
       r.commit();
     }
   }
 
-  /** Opens the newest segment for appending, after cutting a torn tail off it. */
-  private adoptLast(segments: SegmentRef[], repairs: Repair[]): void {
+  /**
+   * Adopts the newest segment for appending, after cutting a torn tail off it; or, when no
+   * trustworthy segment is left to append to, returns where a new one must start.
+   */
+  private adoptLast(segments: SegmentRef[], repairs: Repair[], vouched: Evidence[]): TailState | null {
     // Trailing segments with an untrustworthy header and nothing of ours in them are moved aside
     // (kept in quarantine), so that the newest segment is always one a reader can follow.
     for (;;) {
@@ -181,25 +195,25 @@ export class LogWriter {
         const state = found.state ?? { nextSeq: header.baseSeq, lastHash: header.prevHash };
         this.nextSeq = state.nextSeq;
         this.lastHash = state.lastHash;
-        return;
+        return null;
       }
       this.fs.closeSync(fd);
-      if (found.state) {
-        // Never append to a segment whose header we cannot trust: it stays as it is (readers
-        // report it) and a new segment starts after its last record.
-        this.createSegment(found.state);
-        return;
-      }
+      // Never append to a segment whose header we cannot trust: it stays as it is (readers
+      // report it) and a new segment starts after its last record.
+      if (found.state) return found.state;
+      // A segment is only ever created after the record before its base was durable: its name
+      // vouches for that seq even when nothing else of it is left.
+      if (last.baseSeq > 1) vouched.push({ position: seqOnly(last.baseSeq - 1), source: `the name of segment ${last.name}` });
       repairs.push(quarantineTail(this.fs, this.dir, last, { fd: null, offset: 0, bytes: src.size, reason: header.error }, this.opts.clock()));
       segments = segments.slice(0, -1);
-      if (segments.length === 0) {
-        this.createSegment({ nextSeq: last.baseSeq, lastHash: ZERO_HASH });
-        return;
-      }
+      if (segments.length === 0) return { nextSeq: last.baseSeq, lastHash: ZERO_HASH };
     }
   }
 
-  private exists(path: string): boolean {
+  private exists(path: string, kind: 'dir' | 'file' = 'dir'): boolean {
+    if (kind === 'file') {
+      try { this.fs.closeSync(this.fs.openSync(path, 'r')); return true; } catch { return false; }
+    }
     try { this.fs.readdirSync(path); return true; } catch { return false; }
   }
 
@@ -216,6 +230,7 @@ export class LogWriter {
       this.fs.closeSync(fd);
     }
     crashPoint('log.rotate.after-tmp');
+    if (this.exists(seg.path, 'file')) throw new Error(`segment ${seg.name} already exists; refusing to replace it`);
     this.fs.renameSync(tmp, seg.path);
     crashPoint('log.rotate.after-rename');
     fsyncDir(this.fs, this.dir);
