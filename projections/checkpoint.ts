@@ -28,8 +28,17 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
 }
 
 export function decodeCheckpoint(b: Buffer): Checkpoint | null {
+  const c = decodeCheckpointAnyVersion(b);
+  return c && c.version === PROJECTION_VERSION ? { position: c.position, projections: c.projections } : null;
+}
+
+/**
+ * A checkpoint of any projection version whose bytes check out. Its position is evidence of what
+ * the log held whatever the version; its projections are only this version's shape when
+ * `version === PROJECTION_VERSION`.
+ */
+export function decodeCheckpointAnyVersion(b: Buffer): (Checkpoint & { version: number }) | null {
   if (b.length < HEAD || !b.subarray(0, 8).equals(MAGIC)) return null;
-  if (b.readUInt32LE(8) !== PROJECTION_VERSION) return null;
   const len = b.readUInt32LE(12);
   if (len !== b.length - HEAD) return null;
   const payload = b.subarray(HEAD);
@@ -38,7 +47,7 @@ export function decodeCheckpoint(b: Buffer): Checkpoint | null {
     const c = packr.unpack(payload) as Checkpoint;
     const p = c?.projections;
     if (!c?.position || typeof c.position.seq !== 'number' || !p?.lifecycle || !p.history || !p.node) return null;
-    return c;
+    return { ...c, version: b.readUInt32LE(8) };
   } catch {
     return null;
   }

@@ -1,6 +1,8 @@
 /** `history --json`: attempts newest first, with the keys of DESIGN.md §4 (a script contract). */
 import { goTime } from './goTime.js';
 import type { AttemptRecord, History } from './history.js';
+import { lossJson, type LossJson } from './loss.js';
+import type { LossRecord } from './node.js';
 
 export interface AttemptJson {
   id: string;
@@ -47,4 +49,9 @@ export function attemptJson(a: AttemptRecord): AttemptJson {
 export function historyJson(h: History, limit = Infinity): { attempts: AttemptJson[] } {
   const newest = h.attempts.slice().reverse().slice(0, Math.max(0, limit));
   return { attempts: newest.map(attemptJson) };
+}
+
+/** `history --json` and serve's /history: the attempts, and the log ranges lost around them. */
+export function historyDocument(h: History, losses: LossRecord[], limit = Infinity): { attempts: AttemptJson[]; log_losses: LossJson[] } {
+  return { ...historyJson(h, limit), log_losses: losses.map(lossJson) };
 }

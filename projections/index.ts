@@ -5,10 +5,11 @@
 import type { StoredEvent } from '../events/types.js';
 import { evolveHistory, initialHistory, type History } from './history.js';
 import { evolveLifecycle, initialLifecycle, type Lifecycle } from './lifecycle.js';
+import { restoredAfterLoss } from './loss.js';
 import { evolveNode, initialNode, type NodeView } from './node.js';
 
 /** Bump when any fold's shape or meaning changes: older checkpoints are then ignored and rebuilt. */
-export const PROJECTION_VERSION = 2;
+export const PROJECTION_VERSION = 3;
 
 export interface Projections {
   lifecycle: Lifecycle;
@@ -21,6 +22,7 @@ export function initialProjections(): Projections {
 }
 
 export function evolve(p: Projections, e: StoredEvent): Projections {
+  if (e.type === 'LogLost' && !('foreign' in e)) p = restoredAfterLoss(p, e.data, PROJECTION_VERSION);
   return { lifecycle: evolveLifecycle(p.lifecycle, e), history: evolveHistory(p.history, e), node: evolveNode(p.node, e) };
 }
 

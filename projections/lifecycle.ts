@@ -171,7 +171,7 @@ function applyEvent(s: Lifecycle, e: StoredEvent): Lifecycle {
       return { ...s, phase: 'failed', lastError: e.data.error, trial: null };
     case 'Migrated':
       return fromUpstream(s, e.data.state, `migrated-${e.seq}`);
-    case 'UpdateChecked': case 'UpdateDeferred': case 'LogRepaired': case 'OperatorNote':
+    case 'UpdateChecked': case 'UpdateDeferred': case 'LogRepaired': case 'OperatorNote': case 'LogLost': case 'LossAccepted':
       return s;
     default: {
       const _exhaustive: never = e;

@@ -60,6 +60,8 @@ export function metricFamilies(p: Projections, log: LogFacts): MetricFamily[] {
     { name: 'kubesolo_update_log_segments', type: 'gauge', help: 'Segment files of the log.', samples: [{ value: log.segments }] },
     { name: 'kubesolo_update_log_repairs_total', type: 'counter', help: 'Torn tails the writer cut off and quarantined (LogRepaired events).',
       samples: [{ value: n.repairs }] },
+    { name: 'kubesolo_update_log_losses_unacknowledged', type: 'gauge', help: "Lost log ranges (LogLost) no operator has acknowledged with 'repair --accept-loss'; apply refuses while > 0.",
+      samples: [{ value: n.losses.filter((l) => l.accepted === null).length }] },
   ];
   if (n.lastBoot) {
     families.push(

@@ -15,12 +15,28 @@ export interface NodeView {
   attemptsStarted: number;
   /** `at` of the newest event: when the log last changed. */
   lastEventAt: number | null;
+  /** Acknowledged events the log lost (LogLost), and whether an operator accepted each. */
+  losses: LossRecord[];
 }
+
+export interface LossRecord {
+  /** Seq of the LogLost event: how an acceptance names it. */
+  seq: number;
+  at: number;
+  from: number;
+  to: number;
+  evidence: string;
+  reason: string;
+  lostHead: string | null;
+  accepted: { seq: number; at: number; by: string } | null;
+}
+
+export const unacceptedLosses = (n: NodeView): LossRecord[] => n.losses.filter((l) => l.accepted === null);
 
 export function initialNode(): NodeView {
   return {
     slots: { A: { version: null }, B: { version: null } }, lastBoot: null, lastCheck: null,
-    eventsByType: {}, repairs: 0, healthcheckFailures: 0, attemptsStarted: 0, lastEventAt: null,
+    eventsByType: {}, repairs: 0, healthcheckFailures: 0, attemptsStarted: 0, lastEventAt: null, losses: [],
   };
 }
 
@@ -46,6 +62,14 @@ export function evolveNode(n: NodeView, e: StoredEvent): NodeView {
     }
     case 'LogRepaired':
       return { ...next, repairs: n.repairs + 1 };
+    case 'LogLost': {
+      const d = e.data;
+      return { ...next, losses: [...n.losses, { seq: e.seq, at: e.at, from: d.from, to: d.to, evidence: d.evidence, reason: d.reason, lostHead: d.lostHead, accepted: null }] };
+    }
+    case 'LossAccepted': {
+      const accepted = { seq: e.seq, at: e.at, by: e.data.by };
+      return { ...next, losses: n.losses.map((l) => (l.accepted === null && e.data.losses.includes(l.seq) ? { ...l, accepted } : l)) };
+    }
     case 'HealthcheckFailed':
       return e.data.interrupted ? next : { ...next, healthcheckFailures: n.healthcheckFailures + 1 };
     case 'AttemptStarted':

@@ -7,6 +7,8 @@ import type { Slot } from '../events/types.js';
 import { attemptJson, type AttemptJson } from './historyView.js';
 import type { Projections } from './index.js';
 import { stateJson, type StateJson } from './stateFile.js';
+import { unacceptedLosses } from './node.js';
+import { lossJson, lossWarning, type LossJson } from './loss.js';
 
 export interface BootFacts {
   booted: Slot | null;
@@ -17,7 +19,11 @@ export interface BootFacts {
   warnings?: string[];
 }
 
-export interface LogFacts { seq: number; head: string | null; segments: number; bytes: number }
+export interface LogFacts {
+  seq: number; head: string | null; segments: number; bytes: number;
+  /** Before any writer has recorded it: why the log is behind its checkpoint (acknowledged events lost). */
+  behind?: string | null;
+}
 
 export interface StatusJson {
   slots: { booted: Slot | null; active: string | null; passive: Slot | null; A: { version: string | null }; B: { version: string | null } };
@@ -28,6 +34,16 @@ export interface StatusJson {
   log: LogFacts;
   boot_env: { state: string; script: string | null };
   warnings: string[];
+  /** Every lost log range (LogLost) and its acknowledgement. */
+  log_losses: LossJson[];
+}
+
+/** What an operator must see about the log itself: losses nobody acknowledged, or one not yet recorded. */
+function logWarnings(p: Projections, log: LogFacts): string[] {
+  const open = unacceptedLosses(p.node);
+  const out = open.map(lossWarning);
+  if (log.behind && open.length === 0) out.push(`${log.behind}; the next writer command records the loss (LogLost)`);
+  return out;
 }
 
 export function statusJson(p: Projections, boot: BootFacts, log: LogFacts, now: number): StatusJson {
@@ -43,7 +59,8 @@ export function statusJson(p: Projections, boot: BootFacts, log: LogFacts, now: 
     last_attempt: last ? attemptJson(last) : null,
     log,
     boot_env: boot.env ?? { state: boot.grubenv ? 'ok' : 'unreadable', script: null },
-    warnings: boot.warnings ?? [],
+    warnings: [...logWarnings(p, log), ...(boot.warnings ?? [])],
+    log_losses: p.node.losses.map(lossJson),
   };
 }
 

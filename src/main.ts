@@ -13,6 +13,7 @@ import { status } from './commands/status.js';
 import { history } from './commands/history.js';
 import { metrics } from './commands/metrics.js';
 import { rebuild } from './commands/rebuild.js';
+import { repair } from './commands/repair.js';
 import { config } from './commands/config.js';
 import { activate } from './commands/activate.js';
 import { rollback } from './commands/rollback.js';
@@ -28,7 +29,7 @@ import { EXIT, codeOf, exitCodeOf, usage } from './errors.js';
 import { resolvePaths } from './paths.js';
 
 const PROG = 'kubesolo-update';
-const COMMANDS: Command[] = [status, history, check, apply, activate, rollback, healthcheck, bootenv, events, note, verify, rebuild, metrics, config, keygen, release, serve, demo];
+const COMMANDS: Command[] = [status, history, check, apply, activate, rollback, healthcheck, bootenv, events, note, verify, repair, rebuild, metrics, config, keygen, release, serve, demo];
 
 const GLOBAL: OptionSpec = {
   'data-dir': { type: 'string' },

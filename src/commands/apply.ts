@@ -2,7 +2,9 @@ import { crashPoint } from '../../events/crashPoint.js';
 import { systemClock } from '../../events/systemClock.js';
 import { setting } from '../config/load.js';
 import { currentVersion, decideApplyStart, decideRelease, decideWindow } from '../domain/apply.js';
+import { lostHistoryRefusal } from '../domain/loss.js';
 import { isRefusal } from '../domain/plan.js';
+import { unacceptedLosses } from '../../projections/node.js';
 import { localMinute, parseWindow } from '../domain/window.js';
 import { slotStore } from '../boot/slots.js';
 import { AgentError, EXIT, usage } from '../errors.js';
@@ -20,6 +22,8 @@ export const apply: Command = {
   summary: 'download, verify and stage the offered release into the passive slot',
   usage: 'apply [--server URL] [--force] [--allow-downgrade] [--allow-rejected] [--progress json] [...]',
   help: `Installs the release the server offers into the passive slot, without activating it:
+  0. a lost log range nobody has acknowledged (LogLost without 'repair --accept-loss'): refused,
+     UpdateDeferred, exit 3 — --force does not skip it
   1. the maintenance window (before any network; closed → UpdateDeferred, exit 3; --force skips it)
   2. the node-block pre-flight (label updates.kubesolo.io/block=true, via kubectl; skipped
      without a kubeconfig, which it says; --force skips it)
@@ -39,7 +43,7 @@ export const apply: Command = {
   --progress json   JSON Lines progress on stdout (a bar is drawn on a terminal; silent otherwise)
 
 Exit codes: 0 staged or up to date · 1 download/verify/server failure · 3 refused (window, gate,
-trial or pending switch, grubenv, node blocked) · 75 busy.`,
+trial or pending switch, grubenv, node blocked, lost history) · 75 busy.`,
   options: { ...CONFIG_OPTIONS, force: { type: 'boolean' }, 'allow-rejected': { type: 'boolean' }, progress: { type: 'string' } },
   async run({ values }, ctx) {
     const { conf, server, key, gates, idleMs } = updateSettings(ctx, values);
@@ -51,9 +55,11 @@ trial or pending switch, grubenv, node blocked) · 75 busy.`,
     return withSession(ctx, async (s) => {
       const now = s.facts.now;
       const when = { window: parsed && raw ? { raw, window: parsed } : null, minute: localMinute(now, new Date(now).getTimezoneOffset()), force };
+      const lost = lostHistoryRefusal(unacceptedLosses(s.state.node));
+      if (lost) return s.refuse(lost);
       const closed = decideWindow(when);
       if (closed) return s.refuse(closed);
-      const t = decideApplyStart(s.facts, { ...when, blockedBy: force ? null : nodeBlockedBy(ctx.warn) });
+      const t = decideApplyStart(s.facts, { ...when, blockedBy: force ? null : nodeBlockedBy(ctx.warn) }, unacceptedLosses(s.state.node));
       if (isRefusal(t)) return s.refuse(t);
       const fetched = await fetchRelease(server, key, idleMs).catch(async (err) => {
         const error = (err as Error).message;

@@ -1,5 +1,7 @@
 import { goTime } from '../../projections/goTime.js';
-import { historyJson, type AttemptJson } from '../../projections/historyView.js';
+import { historyDocument, historyJson, type AttemptJson } from '../../projections/historyView.js';
+import { lossRange } from '../../projections/loss.js';
+import type { LossRecord } from '../../projections/node.js';
 import { AgentError, usage } from '../errors.js';
 import type { Command } from './command.js';
 import { openReader, readProjections } from '../session/readers.js';
@@ -20,6 +22,13 @@ function table(attempts: AttemptJson[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
+}
+
+/** Lost log ranges under the table: the attempts there are missing, or carried from the checkpoint. */
+function lossLines(losses: LossRecord[]): string[] {
+  if (losses.length === 0) return [];
+  return ['', 'Lost log ranges (attempts in them are missing, or carried over from the checkpoint)', ...losses.map((l) =>
+    `  ${lossRange(l)}, recorded at seq ${l.seq}: ${l.reason}; ${l.accepted ? `acknowledged at seq ${l.accepted.seq}` : "NOT ACKNOWLEDGED: 'kubesolo-update repair --accept-loss' after review"}`)];
 }
 
 function parseLimit(raw: unknown): number {
@@ -48,9 +57,10 @@ Reads only. Exit codes: 0 · 1 no attempt with that ID · 2 bad flag.`,
     const loaded = readProjections(ctx);
     const all = historyJson(loaded.projections.history).attempts;
     const id = values.attempt as string | undefined;
+    const losses = loaded.projections.node.losses;
     if (id === undefined) {
       const attempts = all.slice(0, limit);
-      ctx.out(ctx.json ? JSON.stringify({ attempts }) : table(attempts));
+      ctx.out(ctx.json ? JSON.stringify(historyDocument(loaded.projections.history, losses, limit)) : [table(attempts), ...lossLines(losses)].join('\n'));
       return 0;
     }
     const one = all.find((a) => a.id === id);

@@ -7,6 +7,8 @@
 import type { NewEvent, Slot } from '../../events/types.js';
 import { artifactsKey } from '../../projections/lifecycle.js';
 import type { Projections } from '../../projections/index.js';
+import type { LossRecord } from '../../projections/node.js';
+import { lostHistoryRefusal } from './loss.js';
 import { isCompleteVars, other, type NodeFacts } from './facts.js';
 import { evaluateGates, type GateResult, type OfferedRelease } from './gates.js';
 import { refuse, type Refusal } from './plan.js';
@@ -31,8 +33,10 @@ export function decideWindow(a: Omit<ApplyStart, 'blockedBy'>): Refusal | null {
   return refuse(`outside the maintenance window ${a.window.raw}; --force applies anyway`, deferred(`outside the maintenance window ${a.window.raw}`));
 }
 
-/** The slot apply may write, or why none. */
-export function decideApplyStart(f: NodeFacts, a: ApplyStart): Refusal | { target: Slot } {
+/** The slot apply may write, or why none. `unaccepted`: lost log ranges nobody has acknowledged. */
+export function decideApplyStart(f: NodeFacts, a: ApplyStart, unaccepted: LossRecord[]): Refusal | { target: Slot } {
+  const lost = lostHistoryRefusal(unaccepted);
+  if (lost) return lost;
   const closed = decideWindow(a);
   if (closed) return closed;
   if (a.blockedBy && !a.force) return refuse(`${a.blockedBy}; --force applies anyway`, deferred(a.blockedBy));

@@ -18,6 +18,7 @@ export const RULES = {
   network: 'no lock on the network',
   oneOutcome: 'one failure, one event',
   authenticated: 'authenticated facts only',
+  history: 'never install over a lost history',
 } as const;
 
 export const byRule = (rule: keyof typeof RULES) => `(safety rule: ${RULES[rule]})`;

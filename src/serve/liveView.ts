@@ -21,15 +21,19 @@ export class LiveView {
   private readonly sub: Subscription;
   private facts: LogFacts | null = null;
   private metrics: { seq: number; text: Promise<string> } | null = null;
+  /** Set at load when the log is behind its checkpoint; the LogLost a writer records then says it instead. */
+  private behind: string | null;
 
   constructor(private readonly dataDir: string, onProblem: (p: LogProblem) => void, pollMs?: number) {
     const loaded = loadProjections(dataDir, { onProblem });
     this.projections = loaded.projections;
+    this.behind = loaded.behind;
     const eventsDir = join(dataDir, 'events');
     this.cursor = new LogCursor(eventsDir, { start: loaded.position, onProblem });
     this.sub = follow$(eventsDir, { cursor: this.cursor, pollMs }).subscribe({
       next: (e) => {
         this.projections = evolve(this.projections, e);
+        if (e.type === 'LogLost') this.behind = null;
         this.facts = null;
       },
       error: (err) => onProblem({ segment: '?', offset: 0, bytes: 0, kind: 'corrupt', reason: `reading stopped: ${(err as Error).message}` }),
@@ -47,7 +51,7 @@ export class LiveView {
   logFacts(): LogFacts {
     if (!this.facts) {
       const p = this.cursor.position;
-      this.facts = { seq: p.seq, head: p.head, ...segmentStats(nodeFs, join(this.dataDir, 'events')) };
+      this.facts = { seq: p.seq, head: p.head, ...segmentStats(nodeFs, join(this.dataDir, 'events')), behind: this.behind };
     }
     return this.facts;
   }

@@ -4,7 +4,7 @@
  * a one-line reason, and nothing a client sends can throw past this handler.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { historyJson } from '../../projections/historyView.js';
+import { historyDocument, historyJson } from '../../projections/historyView.js';
 import { statusJson, type BootFacts } from '../../projections/statusView.js';
 import type { LiveView } from './liveView.js';
 import { streamEvents } from './sse.js';
@@ -82,7 +82,7 @@ function route(deps: RouteDeps, req: IncomingMessage, res: ServerResponse): void
       const limit = wholeNumber(q, 'limit', 1) ?? Infinity;
       const attempts = historyJson(deps.live.state.history).attempts;
       const id = q.get('attempt');
-      if (id === null) return sendJson(res, 200, { attempts: attempts.slice(0, limit) });
+      if (id === null) return sendJson(res, 200, historyDocument(deps.live.state.history, deps.live.state.node.losses, limit));
       const one = attempts.find((a) => a.id === id);
       return one ? sendJson(res, 200, one) : sendJson(res, 404, { error: `no attempt ${JSON.stringify(id)} in the log` });
     }

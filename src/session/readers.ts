@@ -28,5 +28,5 @@ export function readProjections(env: ReaderEnv): Loaded {
 }
 
 export function logFacts(env: ReaderEnv, loaded: Loaded): LogFacts {
-  return { seq: loaded.position.seq, head: loaded.position.head, ...segmentStats(nodeFs, join(env.paths.dataDir, 'events')) };
+  return { seq: loaded.position.seq, head: loaded.position.head, ...segmentStats(nodeFs, join(env.paths.dataDir, 'events')), behind: loaded.behind };
 }

@@ -14,6 +14,7 @@ import { bootEnvWarnings } from '../domain/rules.js';
 import type { Refusal, Step } from '../domain/plan.js';
 import { reconcile, slotsNeeded } from '../domain/reconcile.js';
 import { AgentError, EXIT } from '../errors.js';
+import { checkpointEvidence } from '../persist/store.js';
 import type { Paths } from '../paths.js';
 import { eventBootId, gatherFacts, withSlots, type SlotsWanted } from './facts.js';
 import { readProjections } from './readers.js';
@@ -62,6 +63,7 @@ export class Session {
 export function openWriter(env: SessionEnv): Promise<EventLog> {
   return EventLog.open(env.paths.dataDir, {
     writer: true, waitMs: env.waitMs, command: env.invocation, bootId: eventBootId(env.paths.root),
+    evidence: () => checkpointEvidence(env.paths.dataDir),
     onLockLost: (err) => env.die(EXIT.BUSY, err.message),
   });
 }

@@ -125,11 +125,11 @@ test('promtool check rules / check config (rule_files resolved next to prometheu
   if (!havePromtool()) return;
   const rules = run('promtool', ['check', 'rules', RULES]);
   assert.is(rules.code, 0, rules.stdout + rules.stderr);
-  assert.match(rules.stdout + rules.stderr, /SUCCESS: 8 rules found/);
+  assert.match(rules.stdout + rules.stderr, /SUCCESS: 9 rules found/);
   const conf = run('promtool', ['check', 'config', join(PROM, 'prometheus.yml')]);
   assert.is(conf.code, 0, conf.stdout + conf.stderr);
   assert.match(conf.stdout + conf.stderr, /SUCCESS: 1 rule files found/);
-  assert.match(conf.stdout + conf.stderr, /Checking .*kubesolo-update\.rules\.yml\s+SUCCESS: 8 rules found/);
+  assert.match(conf.stdout + conf.stderr, /Checking .*kubesolo-update\.rules\.yml\s+SUCCESS: 9 rules found/);
   // …and it does fail: a rule file with a PromQL syntax error.
   const dir = tmpDir();
   writeFileSync(join(dir, 'bad.yml'), readFileSync(RULES, 'utf8').replace('> 0', '> > 0'));
@@ -156,7 +156,7 @@ test('promtool test rules: every alert fires on its series and stays quiet other
   if (!haveYaml() && !available('python3-yaml', false, `${PYTHON} has no yaml module (Debian package python3-yaml)`)) return;
   const alerts: Array<{ alert: string; expr: string }> = yamlDocs(RULES)[0].groups.flatMap((g: any) => g.rules);
   const names = alerts.map((a) => a.alert);
-  for (const wanted of ['KubesoloUpdateAttemptFailed', 'KubesoloUpdateRolledBack', 'KubesoloUpdateBootTriesLow', 'KubesoloUpdateLogRepaired', 'KubesoloUpdatePhaseStuck']) {
+  for (const wanted of ['KubesoloUpdateAttemptFailed', 'KubesoloUpdateRolledBack', 'KubesoloUpdateBootTriesLow', 'KubesoloUpdateLogRepaired', 'KubesoloUpdatePhaseStuck', 'KubesoloUpdateLogLost']) {
     assert.ok(names.includes(wanted), `${wanted} is defined`);
   }
   const tests: any[] = yamlDocs(RULES_TEST)[0].tests;

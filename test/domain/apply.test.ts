@@ -7,7 +7,7 @@ import { parseWindow, type Window } from '../../src/domain/window.js';
 import { activatedLog, artifacts, env, facts, given, missingEnv, stagedLog } from '../helpers/given.js';
 
 const open = { window: null, minute: 600, force: false, blockedBy: null };
-const start = (f = facts()) => decideApplyStart(f, open);
+const start = (f = facts()) => decideApplyStart(f, open, []);
 const gates = { channel: null, arch: 'amd64', allowDowngrade: false, allowRejected: false };
 const offer = (version: string, o: Partial<Offer> = {}): Offer => ({
   release: { version, channel: null, architecture: null, minCompatibleVersion: null, artifacts: artifacts(version).map((a) => ({ ...a, size: a.bytes })) },
@@ -53,8 +53,8 @@ test('the maintenance window: closed refuses before anything else; --force skips
 });
 
 test('the node-block label refuses unless --force', () => {
-  assert.match((decideApplyStart(facts(), { ...open, blockedBy: 'node n1 is blocked' }) as { refused: string }).refused, /node n1 is blocked/);
-  assert.equal(decideApplyStart(facts(), { ...open, blockedBy: 'node n1 is blocked', force: true }), { target: 'B' });
+  assert.match((decideApplyStart(facts(), { ...open, blockedBy: 'node n1 is blocked' }, []) as { refused: string }).refused, /node n1 is blocked/);
+  assert.equal(decideApplyStart(facts(), { ...open, blockedBy: 'node n1 is blocked', force: true }, []), { target: 'B' });
 });
 
 test('with a key configured, unsigned metadata fails closed: UpdateChecked {error}, exit 1, no attempt', () => {

@@ -8,7 +8,7 @@ const env = (type: string, v: number, data: Record<string, unknown>) => ({ seq: 
 test('the catalogue holds every DESIGN.md §2 type at v1, OperatorNote included, and the boot-safety types', () => {
   assert.equal(EVENT_TYPES.sort(), [
     'Activated', 'ArtifactVerified', 'AttemptFailed', 'AttemptStarted', 'BootEnvInitialized', 'BootObserved', 'DownloadProgress', 'DownloadStarted',
-    'HealthcheckFailed', 'HealthcheckPassed', 'HealthcheckStarted', 'Intent', 'IntentAbandoned', 'IntentFailed', 'LogRepaired',
+    'HealthcheckFailed', 'HealthcheckPassed', 'HealthcheckStarted', 'Intent', 'IntentAbandoned', 'IntentFailed', 'LogLost', 'LogRepaired', 'LossAccepted',
     'MetadataFetched', 'Migrated', 'OperatorNote', 'Provisioned', 'RolledBack', 'Staged', 'TrialAdopted', 'UpdateChecked', 'UpdateDeferred',
   ]);
 });
