@@ -7,12 +7,15 @@
  *   3. while a trial is on, its fallback's bytes are those it had when the trial began;
  *   4. every attempt has at most one outcome event (AttemptFailed, RolledBack, a marking pass);
  *   5. verify is clean, and state.json equals a rebuild of the log (after any step not killed);
- *   6. a command exits with a documented code and no stack trace; a hanging check ends in time.
+ *   6. a command exits with a documented code and no stack trace; a hanging check ends in time;
+ *   7. a log that lost what its checkpoint vouched for: the first writer records LogLost for it,
+ *      apply refuses (exit 3) until `repair --accept-loss`, and verify fails only for that until then.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogCursor } from '../../events/cursor.js';
 import type { StoredEvent } from '../../events/types.js';
+import { decodeCheckpointAnyVersion } from '../../projections/checkpoint.js';
 import { fold } from '../../projections/index.js';
 import { artifactsKey } from '../../projections/lifecycle.js';
 import { stateJson } from '../../projections/stateFile.js';
@@ -21,6 +24,22 @@ import { ksuInProcess } from '../helpers/inProcess.js';
 import { nextBoot, slotHashes, type Published } from '../helpers/invariants.js';
 import type { Sandbox } from '../helpers/sandbox.js';
 import { describe, type Ran, type Step } from './steps.js';
+
+/** The seq the checkpoint vouches for when the log no longer reaches it, else null. */
+function vouchedAndGone(sb: Sandbox): number | null {
+  let cp;
+  try { cp = decodeCheckpointAnyVersion(readFileSync(join(sb.dataDir, 'checkpoint'))); } catch { return null; }
+  if (!cp) return null;
+  const cursor = new LogCursor(join(sb.dataDir, 'events'));
+  cursor.poll();
+  return cursor.lastSeq < cp.position.seq ? cp.position.seq : null;
+}
+
+/** Killed after refusing (saving the views comes after the refusal's event): the log ends with it. */
+function endsRefused(sb: Sandbox): boolean {
+  const last = new LogCursor(join(sb.dataDir, 'events')).poll().at(-1);
+  return last?.type === 'UpdateDeferred' && /lost acknowledged/.test((last.data as { reason: string }).reason);
+}
 
 type Vars = { active: string; counter: string; success: string } | null;
 
@@ -44,6 +63,12 @@ export class Oracle {
   private trial: { slot: string; fallbackKey: string } | null = null;
   /** A command was killed: state.json may lag the log until the next command writes it. */
   private stale = false;
+  /** The log lost what the checkpoint vouched for (up to this seq) and no writer has recorded it yet. */
+  private lossPending: number | null = null;
+  /** Losses the checkpoint proved that a writer then recorded (how often invariant 7 was exercised). */
+  recorded = 0;
+  /** Recorded losses nobody has acknowledged, after the last step. */
+  private unaccepted = 0;
 
   constructor(private readonly sb: Sandbox, private readonly published: Published) {
     this.verified.add(keyOf(sb, 'A'));
@@ -53,6 +78,14 @@ export class Oracle {
   async after(step: Step, before: Vars, bootedBefore: string | null, ran: Ran | null): Promise<string | null> {
     const sb = this.sb;
     const v = grubVars(sb);
+    const lostBefore = this.lossPending !== null || this.unaccepted > 0;
+    if (step.kind === 'log') {
+      this.lossPending = vouchedAndGone(sb) ?? this.lossPending;
+      this.stale = true; // state.json is a cache of the log as it was: the next writer brings it up
+    }
+    if (step.kind === 'apply' && ran && lostBefore && ran.code !== 3 && !(ran.signal === 'SIGKILL' && endsRefused(sb))) {
+      return `apply exited ${ran.code ?? ran.signal} while the log had lost events nobody acknowledged (want 3, refused): ${ran.stderr}`;
+    }
     if (ran) {
       if (ran.signal !== null && ran.signal !== 'SIGKILL') return `${describe(step)}: ended by ${ran.signal}`;
       if (ran.signal === null && ![0, 1, 2, 3].includes(ran.code ?? -1)) return `${describe(step)}: exit ${ran.code}: ${ran.stderr}`;
@@ -84,7 +117,21 @@ export class Oracle {
       if (keyOf(sb, fallback) !== this.trial.fallbackKey) return `slot ${fallback}, the fallback of a trial, was written while grubenv was damaged`;
     }
     if (ran) this.stale = ran.signal === 'SIGKILL' || (this.stale && ran.code === 2);
-    return this.logProblems(this.stale);
+    return this.lossProblems(step, ran) ?? this.logProblems(this.stale);
+  }
+
+  /** Invariant 7, from the log: the loss recorded by the first writer, acknowledged only by repair. */
+  private lossProblems(step: Step, ran: Ran | null): string | null {
+    const events = new LogCursor(join(this.sb.dataDir, 'events')).poll();
+    const node = fold(events).node;
+    this.unaccepted = node.losses.filter((l) => l.accepted === null).length;
+    if (this.lossPending !== null && events.some((e) => e.type === 'LogLost' && (e.data as { to: number }).to === this.lossPending)) {
+      this.lossPending = null;
+      this.recorded++;
+    }
+    if (this.lossPending !== null && ran && ran.signal === null && ran.code !== 2) return `the log lost events up to seq ${this.lossPending} (its checkpoint vouched for them), and the writer did not record LogLost`;
+    if (step.kind === 'repair' && ran?.code === 0 && (this.unaccepted > 0 || this.lossPending !== null)) return 'repair --accept-loss exited 0 with a loss still unacknowledged';
+    return null;
   }
 
   snapshot(): { vars: Vars; booted: string | null } {
@@ -97,12 +144,22 @@ export class Oracle {
     const outcomes = new Map<string, number>();
     for (const e of events) if (e.attempt && OUTCOMES(e)) outcomes.set(e.attempt, (outcomes.get(e.attempt) ?? 0) + 1);
     for (const [a, n] of outcomes) if (n > 1) return `attempt ${a} has ${n} outcome events`;
-    const verify = await ksuInProcess(['--root', sb.root, 'verify']);
-    if (verify.code !== 0) return `verify: ${verify.stdout}${verify.stderr}`;
+    const verify = await ksuInProcess(['--root', sb.root, 'verify', '--json']);
+    if (verify.code !== 0 && !this.onlyTheLoss(verify.stdout)) return `verify: ${verify.stdout}${verify.stderr}`;
     if (stale || !existsSync(join(sb.dataDir, 'state.json'))) return null;
     const { updated_at: _a, ...cached } = JSON.parse(readFileSync(join(sb.dataDir, 'state.json'), 'utf8'));
     const { updated_at: _b, ...rebuilt } = stateJson(fold(events).lifecycle, 0) as unknown as Record<string, unknown>;
     return JSON.stringify(cached) === JSON.stringify(rebuilt) ? null : `state.json ${JSON.stringify(cached)} is not a rebuild of the log ${JSON.stringify(rebuilt)}`;
+  }
+
+  /**
+   * verify failed only because of a loss: before a writer recorded it, verify must name it (the
+   * damaged bytes may be reported beside it); once recorded and not yet acknowledged, nothing else.
+   */
+  private onlyTheLoss(report: string): boolean {
+    const r = JSON.parse(report) as { problems: Array<{ reason: string }> };
+    if (this.lossPending !== null) return r.problems.some((p) => /acknowledged events were edited or lost/.test(p.reason));
+    return this.unaccepted > 0 && r.problems.length === 0;
   }
 
   /** At the end: every attempt but the open one has exactly one outcome. */

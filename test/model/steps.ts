@@ -2,9 +2,10 @@
  * The operator's actions the model-based test draws from, and how each is carried out on a
  * sandbox node: agent commands (in this process, or as real processes when a crash point or a
  * CLI lane asks for SIGKILL and real process groups), power cycles through the ab-select model
- * or real GRUB, and an operator deleting or corrupting grubenv.
+ * or real GRUB, an operator deleting or corrupting grubenv, and a disk losing part of the log.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Rng } from '../fuzz/prng.js';
 import { abSelect, abVarsOf } from '../../src/boot/abSelectModel.js';
 import type { GrubEmu } from '../../src/boot/grubEmu.js';
@@ -23,7 +24,9 @@ export type Step =
   | { kind: 'rollback'; to: Slot | null; crash?: string }
   | { kind: 'note' }
   | { kind: 'bootenv'; crash?: string }
-  | { kind: 'grubenv'; damage: 'delete' | 'garbage' | 'empty-block' };
+  | { kind: 'grubenv'; damage: 'delete' | 'garbage' | 'empty-block' }
+  | { kind: 'log'; damage: 'cut-tail' | 'empty-newest' | 'delete-newest' }
+  | { kind: 'repair' };
 
 const APPLY_CRASHES = ['apply.after-started', 'apply.after-version-removed', 'apply.after-download', 'apply.after-version-written', 'persist.state.json.after-tmp'];
 
@@ -34,6 +37,8 @@ export function describe(s: Step): string {
     case 'healthcheck': return `healthcheck ${s.result}${s.autoAfter ? ` --auto-rollback-after ${s.autoAfter}` : ''}${crash}`;
     case 'rollback': return `rollback${s.to ? ` --to ${s.to}` : ''}${crash}`;
     case 'grubenv': return `operator: grubenv ${s.damage}`;
+    case 'log': return `disk: log ${s.damage} (checkpoint kept)`;
+    case 'repair': return 'repair --accept-loss';
     default: return `${s.kind}${crash}`;
   }
 }
@@ -50,8 +55,10 @@ export function randomStep(r: Rng): Step {
     return { kind: 'healthcheck', result, autoAfter: r.pick([0, 0, 1, 2]), ...(result === 'pass' ? maybe(0.1, ['healthcheck.after-intent', 'healthcheck.after-grubenv']) : {}) };
   }
   if (x < 84) return { kind: 'rollback', to: r.pick([null, null, 'A', 'B'] as const), ...maybe(0.1, ['rollback.after-intent', 'rollback.after-grubenv']) };
-  if (x < 88) return { kind: 'note' };
-  if (x < 94) return { kind: 'bootenv', ...maybe(0.1, ['bootenv.after-intent', 'bootenv.after-grubenv']) };
+  if (x < 86) return { kind: 'note' };
+  if (x < 88) return { kind: 'log', damage: r.pick(['cut-tail', 'empty-newest', 'delete-newest'] as const) };
+  if (x < 90) return { kind: 'repair' };
+  if (x < 95) return { kind: 'bootenv', ...maybe(0.1, ['bootenv.after-intent', 'bootenv.after-grubenv']) };
   return { kind: 'grubenv', damage: r.pick(['delete', 'garbage', 'empty-block'] as const) };
 }
 
@@ -74,6 +81,7 @@ function args(l: Lane, s: Step): string[] {
     case 'rollback': return ['rollback', ...(s.to ? ['--to', s.to] : [])];
     case 'note': return ['note', 'model step'];
     case 'bootenv': return ['bootenv', 'init'];
+    case 'repair': return ['repair', '--accept-loss'];
     default: throw new Error(`not a command: ${s.kind}`);
   }
 }
@@ -99,6 +107,16 @@ function powerCycle(l: Lane): void {
   bootInto(l.sb, slot);
 }
 
+/** The disk loses part of the log; the checkpoint survives (it is another file). */
+function damageLog(sb: Sandbox, damage: 'cut-tail' | 'empty-newest' | 'delete-newest'): void {
+  const dir = join(sb.dataDir, 'events');
+  const newest = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.seg')).sort().at(-1) : undefined;
+  if (!newest) return;
+  const path = join(dir, newest);
+  if (damage === 'delete-newest') rmSync(path);
+  else truncateSync(path, damage === 'empty-newest' ? 0 : Math.max(0, statSync(path).size - 37));
+}
+
 export async function perform(l: Lane, s: Step): Promise<Ran | null> {
   if (s.kind === 'reboot') { powerCycle(l); return null; }
   if (s.kind === 'grubenv') {
@@ -106,6 +124,7 @@ export async function perform(l: Lane, s: Step): Promise<Ran | null> {
     else writeFileSync(l.sb.grubenv, s.damage === 'garbage' ? Buffer.alloc(GRUBENV_SIZE, 0x41) : emptyGrubenv());
     return null;
   }
+  if (s.kind === 'log') { damageLog(l.sb, s.damage); return null; }
   if (s.kind === 'apply') {
     if (s.release === 'wrong-sha') l.server.offer('wrong-sha');
     else if (s.release === 'relabelled') l.server.offer({ relabelled: Math.max(1, l.nextGood - 1) });
