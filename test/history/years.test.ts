@@ -3,7 +3,7 @@
  * story with a check every five minutes (over 1,000,000 events). status, history, verify,
  * rebuild and serve must agree with what the generator wrote, print no warning, and give the
  * same answers before and after a rebuild. Plus what archiving the oldest segments does
- * (the README's "Retention: the log is kept" describes it; this test keeps that text honest).
+ * (docs/retention.md describes it; this test keeps that text honest).
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, ftruncateSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, writeSync } from 'node:fs';
@@ -172,7 +172,7 @@ function headerPrevHash(path: string): string {
   }
 }
 
-test('archiving the oldest segments: what verify, status, history and rebuild then show (README: Retention)', async () => {
+test('archiving the oldest segments: what verify, status, history and rebuild then show (docs/retention.md)', async () => {
   const n = makeNode({ segmentBytes: 512 * 1024 });
   const { y } = n;
   const eventsDir = join(n.dataDir, 'events');
@@ -247,7 +247,7 @@ function fillUp(path: string): number {
   return fd;
 }
 
-test('a full data partition: writers exit 74 and acknowledge nothing they did not write; readers go on (README: Retention)', async () => {
+test('a full data partition: writers exit 74 and acknowledge nothing they did not write; readers go on (docs/retention.md)', async () => {
   if (process.getuid?.() !== 0) return console.log('    (skipped: not root: cannot mount a small tmpfs)');
   const mnt = tmpDir('ksu-full-');
   const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt], { encoding: 'utf8' });
