@@ -127,15 +127,18 @@ test('a failed activate keeps its reason too', async () => {
 test('--timeout bounds a check: a hanging command and its children end at the limit; the lock is free again', async () => {
   const sb = makeSandbox();
   const started = Date.now();
-  const r = await cli(['--root', sb.root, 'healthcheck', '--checks', 'command', '--check-command', 'sleep 1000', '--timeout', '3'], E);
+  // A duration no other test uses: pgrep sees every process on the machine, the model lane's 'sleep 1000' too.
+  const hang = `sleep 1000.${process.pid}${Date.now() % 1000}`;
+  const r = await cli(['--root', sb.root, 'healthcheck', '--checks', 'command', '--check-command', hang, '--timeout', '3'], E);
   const took = Date.now() - started;
   assert.is(r.code, 1);
   assert.match(r.stdout, /timed out after \d+ ms; its process group was killed/);
   assert.ok(took < 3000 + 20_000, `took ${took} ms`);
-  assert.is(spawnSync('pgrep', ['-f', 'sleep 1000']).status, 1, 'no sleep left running');
-  const bg = await cli(['--root', sb.root, 'healthcheck', '--checks', 'command', '--check-command', 'sleep 300 & echo started', '--timeout', '3'], E);
+  assert.is(spawnSync('pgrep', ['-f', hang]).status, 1, 'no sleep left running');
+  const left = `sleep 300.${process.pid}${Date.now() % 1000}`;
+  const bg = await cli(['--root', sb.root, 'healthcheck', '--checks', 'command', '--check-command', `${left} & echo started`, '--timeout', '3'], E);
   assert.is(bg.code, 0, 'the command exited 0: it passed');
-  assert.is(spawnSync('pgrep', ['-f', 'sleep 300']).status, 1, 'what it left behind was killed');
+  assert.is(spawnSync('pgrep', ['-f', left]).status, 1, 'what it left behind was killed');
 });
 
 test('check holds no lock on the network: a rollback goes ahead while check waits on a silent server', async () => {

@@ -67,7 +67,7 @@ async function battery(n: Node): Promise<void> {
     run(n, ['status', '--json']), run(n, ['history', '--json', '--limit', '20']), run(n, ['verify', '--json']),
   ]);
   const status = JSON.parse(statusRun.stdout);
-  assert.equal(status.log, { seq: total, head: y.head, segments: y.segments, bytes: y.bytes });
+  assert.equal(status.log, { seq: total, head: y.head, segments: y.segments, bytes: y.bytes, behind: null });
   assert.equal([status.slots.booted, status.slots.active, status.pending], [y.final.booted, y.final.booted, null]);
   assert.equal([status.slots.A.version, status.slots.B.version], [y.final.slots.A, y.final.slots.B]);
   assert.equal(status.boot, { active_slot: y.final.booted, boot_counter: 3, boot_success: 1 });
