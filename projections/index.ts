@@ -8,7 +8,7 @@ import { evolveLifecycle, initialLifecycle, type Lifecycle } from './lifecycle.j
 import { evolveNode, initialNode, type NodeView } from './node.js';
 
 /** Bump when any fold's shape or meaning changes: older checkpoints are then ignored and rebuilt. */
-export const PROJECTION_VERSION = 2;
+export const PROJECTION_VERSION = 3;
 
 export interface Projections {
   lifecycle: Lifecycle;
