@@ -1,4 +1,5 @@
 import type { VerifyReport } from '../../events/verify.js';
+import { withSnakeKeys } from '../../projections/snakeKeys.js';
 import { EXIT } from '../errors.js';
 import { checkpointMismatch } from '../persist/store.js';
 import type { Command } from './command.js';
@@ -40,7 +41,7 @@ Exit codes: 0 clean · 1 corruption found (each problem listed with segment, off
     const report = log.verify();
     const behind = checkpointMismatch(ctx.paths.dataDir);
     if (behind) Object.assign(report, { ok: false, problems: [...report.problems, behind] });
-    ctx.out(ctx.json ? JSON.stringify(report) : human(report, log.eventsDir));
+    ctx.out(ctx.json ? JSON.stringify(withSnakeKeys(report)) : human(report, log.eventsDir));
     if (report.ok) return EXIT.OK;
     // The report is already on stdout (a single JSON document with --json), so no error object follows it.
     ctx.warn(`log is corrupt: ${report.problems.length} problem(s), first: ${describeProblem(report.problems[0])}`);
