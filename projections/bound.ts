@@ -6,18 +6,12 @@
  */
 import type { StoredEvent } from '../events/types.js';
 import { evolve, initialProjections, type Projections } from './index.js';
-import { isoTime } from './isoTime.js';
 
 export type LogBound = { seq: number } | { time: number };
 
 /** True for the first event that lies past the bound, and every one after it. */
 export function isPast(bound: LogBound, e: { seq: number; at: number }): boolean {
   return 'seq' in bound ? e.seq > bound.seq : e.at > bound.time;
-}
-
-/** The bound as an operator wrote it: a seq, or a time (isoTime). */
-export function describeBound(bound: LogBound): string {
-  return 'seq' in bound ? `seq ${bound.seq}` : isoTime(bound.time);
 }
 
 /** The projections of the log's prefix up to the bound, and the last event in it. */
