@@ -8,7 +8,8 @@ export type Outcome = 'success' | 'failed' | 'rolled_back' | 'open';
 type TimedPhase = 'checking' | 'downloading' | 'staged' | 'activated' | 'verifying';
 
 export interface HealthcheckRecord { at: number; ok: boolean; checks: CheckResult[]; consecutiveFailures?: number; markedGood?: boolean; interrupted?: boolean; error?: string }
-export interface BootRecord { at: number; slot: Slot | null; bootCounter: number | null; bootSuccess: number | null; inferred?: boolean }
+/** `boot`: the boot id, null for an inferred boot (one that never reached the agent). */
+export interface BootRecord { at: number; boot: string | null; slot: Slot | null; bootCounter: number | null; bootSuccess: number | null; inferred?: boolean }
 
 export interface AttemptRecord {
   id: string;
@@ -124,7 +125,7 @@ export function evolveHistory(h: History, e: StoredEvent): History {
     }
     case 'BootObserved': {
       const d = e.data;
-      const boot: BootRecord = { at: e.at, slot: d.slot, bootCounter: d.bootCounter, bootSuccess: d.bootSuccess };
+      const boot: BootRecord = { at: e.at, boot: d.inferred ? null : e.boot, slot: d.slot, bootCounter: d.bootCounter, bootSuccess: d.bootSuccess };
       if (d.inferred) boot.inferred = true;
       return put(h, i, { ...a, boots: [...a.boots, boot] });
     }

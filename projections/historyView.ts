@@ -1,5 +1,5 @@
 /** `history --json`: attempts newest first, with the keys of DESIGN.md §4 (a script contract). */
-import { goTime } from './goTime.js';
+import { isoTime } from './isoTime.js';
 import type { AttemptRecord, History } from './history.js';
 import { lossJson, type LossJson } from './loss.js';
 import type { LossRecord } from './node.js';
@@ -16,23 +16,24 @@ export interface AttemptJson {
   failed_step: string | null;
   error: string | null;
   rollback: { by: string; reason: string } | null;
-  boots: Array<{ at: string; slot: string | null; boot_counter: number | null; boot_success: number | null; inferred?: boolean }>;
+  /** `boot_id` is null for an inferred boot: it never reached the agent, so its id was never seen. */
+  boots: Array<{ at: string; boot_id: string | null; slot: string | null; boot_counter: number | null; boot_success: number | null; inferred?: boolean }>;
   healthchecks: Array<{ at: string; ok: boolean; checks: Array<{ name: string; ok: boolean; ms: number; detail?: string }>; consecutive_failures?: number; marked_good?: boolean; interrupted?: boolean; error?: string }>;
   phases: Record<string, number>;
   migrated?: boolean;
   adopted?: boolean;
 }
 
-const time = (ms: number | null) => (ms === null ? null : goTime(ms));
+const time = (ms: number | null) => (ms === null ? null : isoTime(ms));
 
 export function attemptJson(a: AttemptRecord): AttemptJson {
   const out: AttemptJson = {
     id: a.id, from_version: a.fromVersion, to_version: a.toVersion, from_slot: a.fromSlot, to_slot: a.toSlot,
     started_at: time(a.startedAt), ended_at: time(a.endedAt), outcome: a.outcome, failed_step: a.failedStep, error: a.error,
     rollback: a.rollback,
-    boots: a.boots.map((b) => ({ at: goTime(b.at), slot: b.slot, boot_counter: b.bootCounter, boot_success: b.bootSuccess, ...(b.inferred ? { inferred: true } : {}) })),
+    boots: a.boots.map((b) => ({ at: isoTime(b.at), boot_id: b.boot ?? null, slot: b.slot, boot_counter: b.bootCounter, boot_success: b.bootSuccess, ...(b.inferred ? { inferred: true } : {}) })),
     healthchecks: a.healthchecks.map((h) => ({
-      at: goTime(h.at), ok: h.ok, checks: h.checks,
+      at: isoTime(h.at), ok: h.ok, checks: h.checks,
       ...(h.consecutiveFailures !== undefined ? { consecutive_failures: h.consecutiveFailures } : {}),
       ...(h.markedGood !== undefined ? { marked_good: h.markedGood } : {}),
       ...(h.interrupted ? { interrupted: true } : {}),

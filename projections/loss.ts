@@ -6,6 +6,7 @@
  */
 import type { EventDataByType } from '../events/types.js';
 import type { History } from './history.js';
+import { isoTime } from './isoTime.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { LossRecord, NodeView } from './node.js';
 
@@ -61,6 +62,6 @@ export interface LossJson {
 }
 
 export const lossJson = (l: LossRecord): LossJson => ({
-  seq: l.seq, at: new Date(l.at).toISOString(), from: l.from, to: l.to, evidence: l.evidence, reason: l.reason, lost_head: l.lostHead,
-  accepted: l.accepted ? { seq: l.accepted.seq, at: new Date(l.accepted.at).toISOString(), by: l.accepted.by } : null,
+  seq: l.seq, at: isoTime(l.at), from: l.from, to: l.to, evidence: l.evidence, reason: l.reason, lost_head: l.lostHead,
+  accepted: l.accepted ? { seq: l.accepted.seq, at: isoTime(l.accepted.at), by: l.accepted.by } : null,
 });

@@ -4,6 +4,7 @@
  * metrics need. Pure fold.
  */
 import type { Slot, StoredEvent } from '../events/types.js';
+import { evolveRecordedEnv, type RecordedEnv } from './recordedEnv.js';
 
 export interface NodeView {
   slots: Record<Slot, { version: string | null }>;
@@ -17,6 +18,8 @@ export interface NodeView {
   lastEventAt: number | null;
   /** Acknowledged events the log lost (LogLost), and whether an operator accepted each. */
   losses: LossRecord[];
+  /** grubenv as last recorded in the log (status --at shows it for the past). */
+  recordedEnv: RecordedEnv | null;
 }
 
 export interface LossRecord {
@@ -36,13 +39,13 @@ export const unacceptedLosses = (n: NodeView): LossRecord[] => n.losses.filter((
 export function initialNode(): NodeView {
   return {
     slots: { A: { version: null }, B: { version: null } }, lastBoot: null, lastCheck: null,
-    eventsByType: {}, repairs: 0, healthcheckFailures: 0, attemptsStarted: 0, lastEventAt: null, losses: [],
+    eventsByType: {}, repairs: 0, healthcheckFailures: 0, attemptsStarted: 0, lastEventAt: null, losses: [], recordedEnv: null,
   };
 }
 
 export function evolveNode(n: NodeView, e: StoredEvent): NodeView {
   const eventsByType = { ...n.eventsByType, [e.type]: (n.eventsByType[e.type] ?? 0) + 1 };
-  const next: NodeView = { ...n, eventsByType, lastEventAt: e.at };
+  const next: NodeView = { ...n, eventsByType, lastEventAt: e.at, recordedEnv: evolveRecordedEnv(n.recordedEnv, e) };
   if ('foreign' in e) return next;
   switch (e.type) {
     case 'Staged':

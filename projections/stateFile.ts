@@ -19,14 +19,17 @@ export interface StateJson {
   seq: number;
 }
 
-/** The state.json object; `updatedAt` is when it is written (the one field a rebuild changes). */
-export function stateJson(l: Lifecycle, updatedAt: number): StateJson {
+/**
+ * The state.json object; `updatedAt` is when it is written (the one field a rebuild changes).
+ * `time` formats its times: Go's for the file itself, isoTime where we print it (status).
+ */
+export function stateJson(l: Lifecycle, updatedAt: number, time: (ms: number) => string = goTime): StateJson {
   // Built key by key: JSON.stringify keeps insertion order, and the order is Go's struct order.
   const s: Record<string, unknown> = { phase: l.phase };
   if (l.fromVersion) s.from_version = l.fromVersion;
   if (l.toVersion) s.to_version = l.toVersion;
-  if (l.startedAt !== undefined) s.started_at = goTime(l.startedAt);
-  s.updated_at = goTime(updatedAt);
+  if (l.startedAt !== undefined) s.started_at = time(l.startedAt);
+  s.updated_at = time(updatedAt);
   if (l.lastError) s.last_error = l.lastError;
   s.attempt_count = l.attemptCount;
   s.health_check_failures = l.healthCheckFailures;

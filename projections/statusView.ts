@@ -6,6 +6,7 @@
 import type { Slot } from '../events/types.js';
 import { attemptJson, type AttemptJson } from './historyView.js';
 import type { Projections } from './index.js';
+import { isoTime } from './isoTime.js';
 import { stateJson, type StateJson } from './stateFile.js';
 import { unacceptedLosses } from './node.js';
 import { lossJson, lossWarning, type LossJson } from './loss.js';
@@ -55,7 +56,7 @@ export function statusJson(p: Projections, boot: BootFacts, log: LogFacts, now: 
     slots: { booted: boot.booted, active: env.active_slot, passive, A: { ...p.node.slots.A }, B: { ...p.node.slots.B } },
     boot: { ...env },
     pending,
-    state: stateJson(p.lifecycle, p.node.lastEventAt ?? now),
+    state: stateJson(p.lifecycle, p.node.lastEventAt ?? now, isoTime),
     last_attempt: last ? attemptJson(last) : null,
     log,
     boot_env: boot.env ?? { state: boot.grubenv ? 'ok' : 'unreadable', script: null },

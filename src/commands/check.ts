@@ -1,4 +1,5 @@
 import { systemClock } from '../../events/systemClock.js';
+import { asIsoTime } from '../../projections/isoTime.js';
 import { currentVersion, gatesOf, unauthenticated } from '../domain/apply.js';
 import { compareVersions } from '../domain/version.js';
 import { AgentError } from '../errors.js';
@@ -40,6 +41,7 @@ Exit codes: 0 whether or not an update is available · 1 the server or the metad
         throw failure!;
       }
       const r = fetched.release;
+      const released = r.releaseDate === null ? null : asIsoTime(r.releaseDate);
       const offer = { release: r, url: fetched.url, signed: fetched.signed, keyConfigured: key !== null };
       const unsigned = unauthenticated(offer, current);
       if (unsigned) return s.refuse(unsigned);
@@ -49,9 +51,9 @@ Exit codes: 0 whether or not an update is available · 1 the server or the metad
       await s.append([{ type: 'UpdateChecked', data: { current: current ?? '', latest: r.version, available } }]);
       const wouldApply = available && results.every((g) => g.ok);
       if (ctx.json) {
-        ctx.out(JSON.stringify({ current, latest: r.version, available, would_apply: wouldApply, signed: fetched.signed, release_notes: r.releaseNotes, release_date: r.releaseDate, gates: results }));
+        ctx.out(JSON.stringify({ current, latest: r.version, available, would_apply: wouldApply, signed: fetched.signed, release_notes: r.releaseNotes, release_date: released, gates: results }));
       } else {
-        const lines = [`running:   ${current ?? 'unknown'}`, `offered:   ${r.version}${r.releaseDate ? ` (${r.releaseDate})` : ''}${fetched.signed ? ', signature verified' : ''}`];
+        const lines = [`running:   ${current ?? 'unknown'}`, `offered:   ${r.version}${released ? ` (${released})` : ''}${fetched.signed ? ', signature verified' : ''}`];
         lines.push(available ? 'an update is available' : cmp === 0 ? 'already up to date' : 'no newer version');
         for (const g of results) lines.push(`  ${g.ok ? 'ok  ' : 'STOP'} ${g.gate}${g.reason && !g.ok ? `: ${g.reason}` : ''}`);
         if (r.releaseNotes) lines.push('', r.releaseNotes);

@@ -1,8 +1,10 @@
 import { filter } from 'rxjs';
 import type { StoredEvent } from '../../events/types.js';
+import { isPast } from '../../projections/bound.js';
 import { eventLine } from '../../projections/eventJson.js';
 import { usage } from '../errors.js';
 import type { Command } from './command.js';
+import { checkBound, parseBound } from './logBound.js';
 import { openReader } from '../session/readers.js';
 
 function parseSince(raw: unknown): number {
@@ -15,23 +17,31 @@ function parseSince(raw: unknown): number {
 export const events: Command = {
   name: 'events',
   summary: 'print the raw event log as JSON lines',
-  usage: 'events [--since SEQ] [--type T[,T...]] [--follow]',
+  usage: 'events [--since SEQ] [--until SEQ|TIME] [--type T[,T...]] [--follow]',
   help: `Prints events as NDJSON, one per line, oldest first:
   {"seq":1,"type":"OperatorNote","v":1,"at":"2026-11-24T15:00:00.000Z","boot":"…","data":{"text":"…"}}
-Events of a type this version does not know are printed as stored, with "foreign":true.
+Events of a type this version does not know are printed as stored, with "foreign":true. Each
+camelCase key of the data has its snake_case twin beside it ("fromVersion" and "from_version").
 
-  --since SEQ   only events after SEQ (pass the last seq you saw to resume)
-  --type T      only these types (comma-separated or repeated)
-  --follow      keep running and print events as other commands append them (Ctrl-C ends)
+  --since SEQ         only events after SEQ (pass the last seq you saw to resume)
+  --until SEQ|TIME    only events up to SEQ, or up to the last one stamped at or before TIME
+                      (ISO-8601 with its zone); the export stops at the first event past it.
+                      A SEQ past the end of the log is exit 2, naming the last seq.
+  --type T            only these types (comma-separated or repeated)
+  --follow            keep running and print events as other commands append them (Ctrl-C ends)
 
 Takes no lock and changes nothing. Corruption is skipped with a warning on stderr.`,
   options: {
     since: { type: 'string' },
+    until: { type: 'string' },
     type: { type: 'string', multiple: true },
     follow: { type: 'boolean' },
   },
   async run({ values }, ctx) {
     const since = parseSince(values.since);
+    const until = parseBound('until', values.until);
+    if (until && values.follow) throw usage('--until ends the export at a point in the log; --follow never ends: use one of them');
+    checkBound('until', until, ctx.paths.dataDir);
     const types = new Set(((values.type as string[] | undefined) ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean));
     const wanted = (e: StoredEvent) => types.size === 0 || types.has(e.type);
     const log = await openReader(ctx);
@@ -39,6 +49,7 @@ Takes no lock and changes nothing. Corruption is skipped with a warning on stder
       // One write per few hundred lines: a million events are a million syscalls otherwise.
       let lines: string[] = [];
       for await (const e of log.read({ fromSeq: since + 1 })) {
+        if (until && isPast(until, e)) break;
         if (!wanted(e)) continue;
         lines.push(eventLine(e));
         if (lines.length >= 512) { ctx.out(lines.join('\n')); lines = []; }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../events/systemClock.js';
-import { goTime } from '../../projections/goTime.js';
+import { isoTime } from '../../projections/isoTime.js';
 import { AgentError, usage } from '../errors.js';
 import { signWith } from '../update/signing.js';
 import { parseVersion } from '../domain/version.js';
@@ -51,7 +51,7 @@ URLs: pass --base-url when Go agents read this server too.
         [`${prefix}_sig_url`]: `${base}${name}.sig`, [`${prefix}_size`]: statSync(join(out, name)).size,
       });
     }
-    Object.assign(meta, { metadata_sig_url: `${base}latest.json.sig`, release_date: goTime(systemClock()) });
+    Object.assign(meta, { metadata_sig_url: `${base}latest.json.sig`, release_date: isoTime(systemClock()) });
     if (v('notes')) meta.release_notes = v('notes');
     if (v('channel')) meta.channel = v('channel');
     if (v('min-compatible')) meta.min_compatible_version = v('min-compatible');

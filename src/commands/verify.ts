@@ -1,4 +1,5 @@
 import type { VerifyReport } from '../../events/verify.js';
+import { withSnakeKeys } from '../../projections/snakeKeys.js';
 import { EXIT } from '../errors.js';
 import { checkpointMismatch, loadProjections } from '../persist/store.js';
 import type { Command } from './command.js';
@@ -57,7 +58,7 @@ a lost range not yet acknowledged.`,
     const losses = loadProjections(ctx.paths.dataDir).projections.node.losses; // problems are the report's own
     const unaccepted = losses.filter((l) => l.accepted === null);
     const ok = report.ok && unaccepted.length === 0;
-    ctx.out(ctx.json ? JSON.stringify({ ...report, ok, losses: losses.map(lossJson) }) : human(report, log.eventsDir, losses));
+    ctx.out(ctx.json ? JSON.stringify(withSnakeKeys({ ...report, ok, losses: losses.map(lossJson) })) : human(report, log.eventsDir, losses));
     if (ok) return EXIT.OK;
     // The report is already on stdout (a single JSON document with --json), so no error object follows it.
     if (!report.ok) ctx.warn(`log is corrupt: ${report.problems.length} problem(s), first: ${describeProblem(report.problems[0])}`);

@@ -90,15 +90,17 @@ export function decideRelease(p: Projections, f: NodeFacts, target: Slot, o: Off
   const current = currentVersion(p, f);
   const unsigned = unauthenticated(o, current);
   if (unsigned) return unsigned;
-  if (current !== null && compareVersions(r.version, current) === 0) {
+  const cmp = current === null ? 1 : compareVersions(r.version, current);
+  if (current !== null && cmp === 0) {
     return { upToDate: current, events: [{ type: 'UpdateChecked', data: { current, latest: r.version, available: false } }] };
   }
-  const checked: NewEvent = { type: 'UpdateChecked', data: { current: current ?? '', latest: r.version, available: true } };
+  // The metadata step of apply is a check too, recorded as one: what it saw is what the metrics offer.
+  const checked: NewEvent = { type: 'UpdateChecked', data: { current: current ?? '', latest: r.version, available: cmp !== null && cmp > 0 } };
   if (l.phase === 'staged' && l.toVersion === r.version && l.toSlot === target && artifactsKey(l.toArtifacts) === artifactsKey(r.artifacts)) {
     return { alreadyStaged: target, events: [checked] };
   }
   const attempt = f.newAttemptId;
-  const events: NewEvent[] = [];
+  const events: NewEvent[] = [checked];
   // An attempt left staged ends here, with its one outcome, before the next begins.
   if (l.phase === 'staged' && l.attemptId) events.push({ type: 'AttemptFailed', attempt: l.attemptId, data: { step: 'superseded', error: `superseded by ${r.version} before it was activated` } });
   events.push(

@@ -14,7 +14,8 @@ export function describeProblem(p: LogProblem): string {
   return `${p.segment} at offset ${p.offset}: ${p.reason} (${what})`;
 }
 
-const warnCorrupt = (env: ReaderEnv) => (p: LogProblem) => {
+/** A reader's onProblem: corruption is a warning on stderr, and reading goes on. */
+export const warnCorrupt = (env: ReaderEnv) => (p: LogProblem) => {
   if (p.kind === 'corrupt') env.warn(`warning: corrupt log: ${describeProblem(p)}`);
 };
 

@@ -47,7 +47,7 @@ const cases: Array<{ point: string; setup: (sb: Sandbox) => Promise<void>; run: 
     point: 'activate.after-grubenv', setup: (sb) => stage(sb, 'v2', 'B', 'v1.0.0').then(() => {}), run: ['activate'],
     expect: (sb, ev) => {
       const a = ev.find((e) => e.type === 'Activated')!;
-      assert.equal(a.data, { slot: 'B', previousSlot: 'A', recovered: true });
+      assert.equal(a.data, { slot: 'B', previousSlot: 'A', previous_slot: 'A', recovered: true });
       assert.is(phase(sb), 'activated');
     },
   },
@@ -63,7 +63,7 @@ const cases: Array<{ point: string; setup: (sb: Sandbox) => Promise<void>; run: 
     point: 'rollback.after-grubenv', setup: async (sb) => { await stage(sb, 'v2', 'B', 'v1.0.0'); assert.is(ksu(sb, ['activate']).code, 0); }, run: ['rollback'],
     expect: (sb, ev) => {
       const r = ev.find((e) => e.type === 'RolledBack')!;
-      assert.equal(r.data, { by: 'manual', reason: 'manual rollback', fromSlot: 'B', toSlot: 'A', recovered: true });
+      assert.equal(r.data, { by: 'manual', reason: 'manual rollback', fromSlot: 'B', from_slot: 'B', toSlot: 'A', to_slot: 'A', recovered: true });
       assert.is(phase(sb), 'rolled_back');
     },
   },
@@ -81,7 +81,7 @@ const cases: Array<{ point: string; setup: (sb: Sandbox) => Promise<void>; run: 
     point: 'healthcheck.after-grubenv', setup: async (sb) => { await stage(sb, 'v2', 'B', 'v1.0.0'); ksu(sb, ['activate']); reboot(sb, null); }, run: PASS,
     expect: (sb, ev) => {
       const p = ev.filter((e) => e.type === 'HealthcheckPassed').pop()!;
-      assert.equal(p.data, { checks: [{ name: 'disk-writable', ok: true, ms: (p.data.checks as Array<{ ms: number }>)[0]?.ms }], markedGood: true, recovered: true }, 'the checks the intent carried are kept');
+      assert.equal(p.data, { checks: [{ name: 'disk-writable', ok: true, ms: (p.data.checks as Array<{ ms: number }>)[0]?.ms }], markedGood: true, marked_good: true, recovered: true }, 'the checks the intent carried are kept');
       assert.is(phase(sb), 'success');
     },
   },

@@ -72,7 +72,7 @@ test('three failed boots on trial: GRUB falls back, and the next command records
   ok(sb, 'note', 'after the fallback');
   const ev = ok(sb, 'events', '--type', 'RolledBack').trim().split('\n').map((l) => JSON.parse(l));
   assert.is(ev.length, 1);
-  assert.equal(ev[0].data, { by: 'bootloader', reason: 'boot counter exhausted', fromSlot: 'B', toSlot: 'A' });
+  assert.equal(ev[0].data, { by: 'bootloader', reason: 'boot counter exhausted', fromSlot: 'B', from_slot: 'B', toSlot: 'A', to_slot: 'A' });
   const [h] = JSON.parse(ok(sb, 'history', '--json')).attempts;
   assert.equal([h.outcome, h.rollback.by], ['rolled_back', 'bootloader']);
   assert.equal(h.boots.map((b: { slot: string; boot_counter: number }) => `${b.slot}${b.boot_counter}`), ['B2', 'B1', 'B0', 'A3']);
@@ -121,7 +121,7 @@ test('manual rollback: back to the previous slot, then nothing to do; a switch p
   assert.equal(env(sb), { active_slot: 'A', boot_counter: '3', boot_success: '1' });
   assert.match(ok(sb, 'rollback', '--to', 'A'), 'GRUB already boots slot A; nothing to roll back');
   const rb = ok(sb, 'events', '--type', 'RolledBack').trim().split('\n').map((l) => JSON.parse(l).data);
-  assert.equal(rb, [{ by: 'manual', reason: 'changed my mind', fromSlot: 'B', toSlot: 'A' }]);
+  assert.equal(rb, [{ by: 'manual', reason: 'changed my mind', fromSlot: 'B', from_slot: 'B', toSlot: 'A', to_slot: 'A' }]);
   assert.is(status(sb).state.phase, 'rolled_back');
 });
 

@@ -68,10 +68,11 @@ test('the running version offered: up to date, no attempt', () => {
   assert.equal(d, { upToDate: 'v1', events: [{ type: 'UpdateChecked', data: { current: 'v1', latest: 'v1', available: false } }] });
 });
 
-test('a new release: AttemptStarted and MetadataFetched with the signed artifacts; an attempt left staged ends first, superseded', () => {
+test('a new release: UpdateChecked (what apply saw), AttemptStarted and MetadataFetched with the signed artifacts; an attempt left staged ends first, superseded', () => {
   const d = given(stagedLog()).when(release(offer('v3'))).decision;
-  assert.equal(eventsTypes(d), ['AttemptFailed', 'AttemptStarted', 'MetadataFetched']);
-  const [sup] = (d as { events: NewEvent[] }).events;
+  assert.equal(eventsTypes(d), ['UpdateChecked', 'AttemptFailed', 'AttemptStarted', 'MetadataFetched']);
+  const [checked, sup] = (d as { events: NewEvent[] }).events;
+  assert.equal(checked, { type: 'UpdateChecked', data: { current: 'v1', latest: 'v3', available: true } });
   assert.equal(sup, { type: 'AttemptFailed', attempt: 'att-1', data: { step: 'superseded', error: 'superseded by v3 before it was activated' } });
 });
 
@@ -87,7 +88,7 @@ test('a rolled-back release is rejected by version and by its bytes relabelled',
   relabelled.release = { ...relabelled.release, artifacts: artifacts('v2').map((a) => ({ ...a, size: a.bytes })) };
   const g = given(rolledBack).when(release(relabelled));
   g.thenRefuses(/v9 has the same artifacts \(SHA-256\) as a release that was rolled back/);
-  assert.equal(eventsTypes(g.decision), ['AttemptStarted', 'MetadataFetched', 'AttemptFailed']);
+  assert.equal(eventsTypes(g.decision), ['UpdateChecked', 'AttemptStarted', 'MetadataFetched', 'AttemptFailed']);
 });
 
 test('a downgrade is a gate: AttemptFailed {gate: downgrade}, exit 3', () => {
@@ -96,6 +97,8 @@ test('a downgrade is a gate: AttemptFailed {gate: downgrade}, exit 3', () => {
   const last = (g.decision as unknown as { events: NewEvent[] }).events.at(-1)!;
   assert.is(last.type, 'AttemptFailed');
   assert.equal([last.attempt, (last.data as { step: string; gate: string }).step, (last.data as { gate: string }).gate], ['new-attempt', 'gate', 'downgrade']);
+  const [checked] = (g.decision as unknown as { events: NewEvent[] }).events;
+  assert.equal(checked, { type: 'UpdateChecked', data: { current: 'v1', latest: 'v0', available: false } }, 'an older release is offered, not available');
 });
 
 function eventsTypes(d: unknown): string[] {
