@@ -26,6 +26,7 @@ import { serve } from './commands/serve.js';
 import { demo } from './commands/demo.js';
 import { EXIT, codeOf, exitCodeOf, usage } from './errors.js';
 import { resolvePaths } from './paths.js';
+import type { SignalHold } from './signals.js';
 
 const PROG = 'kubesolo-update';
 const COMMANDS: Command[] = [status, history, check, apply, activate, rollback, healthcheck, bootenv, events, note, verify, rebuild, metrics, config, keygen, release, serve, demo];
@@ -71,7 +72,8 @@ Global flags:
   -h, --help      this text; '${PROG} <command> --help' for one command
 
 Exit codes: 0 ok · 1 failed · 2 usage or configuration error · 3 refused ·
-            74 I/O error on the log · 75 busy (another writer holds the lock, or it was lost)
+            74 I/O error on the log · 75 busy (another writer holds the lock, or it was lost) ·
+            130/143 stopped by SIGINT/SIGTERM (a writer finishes the step in progress first)
 
 Try it in a sandbox:
   ${PROG} --root /tmp/ks note "first note"
@@ -116,6 +118,8 @@ export interface Io {
   stderr(text: string): void;
   /** Ends the run at once (lock lost, fail-stop). */
   exit(code: number): never;
+  /** The process's SIGINT/SIGTERM, which writers hold across each step (the binary's; none in-process). */
+  signals?: SignalHold;
 }
 
 export const processIo: Io = {
@@ -167,6 +171,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       waitMs: parseWait(values.wait),
       slots: parseSlots(values.slots),
       invocation: [PROG, ...argv].join(' '),
+      signals: io.signals,
       out: (text) => { io.stdout(`${text}\n`); },
       warn: (text) => { io.stderr(`${PROG}: ${command.name}: ${text}\n`); },
       die: (code, message) => {
