@@ -2,7 +2,7 @@ import { goTime } from '../../projections/goTime.js';
 import { historyJson, type AttemptJson } from '../../projections/historyView.js';
 import { AgentError, usage } from '../errors.js';
 import type { Command } from './command.js';
-import { openReader, readProjections } from '../session/readers.js';
+import { openReader, readProjections, requireDataDir } from '../session/readers.js';
 
 function duration(a: AttemptJson): string {
   if (!a.started_at || !a.ended_at) return '-';
@@ -41,10 +41,11 @@ outcome (success, failed, rolled_back, open) and why it failed or was rolled bac
   --json         {"attempts": [{id, from_version, to_version, from_slot, to_slot, started_at, ended_at,
                  outcome, failed_step, error, rollback, boots, healthchecks, phases}]}
 
-Reads only. Exit codes: 0 · 1 no attempt with that ID · 2 bad flag.`,
+Reads only. Exit codes: 0 · 1 no attempt with that ID, or no data directory · 2 bad flag.`,
   options: { limit: { type: 'string' }, attempt: { type: 'string' } },
   async run({ values }, ctx) {
     const limit = parseLimit(values.limit);
+    requireDataDir(ctx);
     const loaded = readProjections(ctx);
     const all = historyJson(loaded.projections.history).attempts;
     const id = values.attempt as string | undefined;
