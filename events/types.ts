@@ -40,10 +40,14 @@ export interface EventDataByType {
   HealthcheckStarted: Record<string, never>;
   /** `markedGood: false` with `error`: the checks passed, but marking the boot good failed or was refused. */
   HealthcheckPassed: { checks: CheckResult[]; markedGood: boolean; recovered?: boolean; error?: string };
-  /** `interrupted`: the checking process died (reconciliation); the trial goes back to activated, nothing counted. */
-  HealthcheckFailed: { checks: CheckResult[]; consecutiveFailures: number; interrupted?: boolean };
+  /**
+   * `interrupted`: the checking process died (reconciliation) or stopped on `signal` (SIGINT,
+   * SIGTERM); the trial goes back to activated, nothing counted.
+   */
+  HealthcheckFailed: { checks: CheckResult[]; consecutiveFailures: number; interrupted?: boolean; signal?: string };
   RolledBack: { by: 'manual' | 'bootloader' | 'auto'; reason: string; fromSlot: Slot; toSlot: Slot; recovered?: boolean };
-  AttemptFailed: { step: string; error: string; gate?: string };
+  /** `signal`: with step "interrupted", the SIGINT or SIGTERM the writer stopped on (absent: the process died). */
+  AttemptFailed: { step: string; error: string; gate?: string; signal?: string };
   IntentAbandoned: { action: IntentAction; slot: Slot };
   /** The effect of an Intent failed: the error, and what grubenv held when read back after it. */
   IntentFailed: { action: IntentAction; slot: Slot; error: string; observed: BootVars | null };

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /** The kubesolo-update binary: runs main on this process's argv and sets its exit code. */
 import { EXIT } from './errors.js';
-import { main } from './main.js';
+import { main, processIo } from './main.js';
+import { processSignals } from './signals.js';
 
 const PROG = 'kubesolo-update';
 
@@ -11,11 +12,17 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+// SIGINT/SIGTERM: writers hold them across each step, then stop (src/signals.ts).
+main(process.argv.slice(2), { ...processIo, signals: processSignals() }).then(
+  (code) => {
+    process.exitCode = code;
+    // Stopped by a signal, with its events recorded and the lock released: work it abandoned (a
+    // request in flight, a health check's timers) must not keep the process alive. A check's
+    // process group is killed on exit.
+    if (code === EXIT.SIGINT || code === EXIT.SIGTERM) process.exit(code);
+  },
   (err) => {
     process.stderr.write(`${PROG}: internal error (please report): ${(err as Error)?.message ?? err}\n`);
     process.exitCode = EXIT.FAILED;
   },
 );
-

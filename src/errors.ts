@@ -4,7 +4,7 @@
  */
 import { LogError, type LogErrorCode } from '../events/errors.js';
 
-export type AgentErrorCode = 'USAGE' | 'FAILED' | 'REFUSED' | 'LOG_CORRUPT' | 'INTERNAL';
+export type AgentErrorCode = 'USAGE' | 'FAILED' | 'REFUSED' | 'LOG_CORRUPT' | 'INTERNAL' | 'INTERRUPTED';
 export type ErrorCode = AgentErrorCode | LogErrorCode;
 
 export class AgentError extends Error {
@@ -14,7 +14,19 @@ export class AgentError extends Error {
   }
 }
 
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, REFUSED: 3, IO: 74, BUSY: 75 } as const;
+/** SIGINT and SIGTERM end a writer at its next safe point with the conventional 128 + signo. */
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, REFUSED: 3, IO: 74, BUSY: 75, SIGINT: 130, SIGTERM: 143 } as const;
+
+/** The signals a writer holds across each step (src/signals.ts), then stops on. */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** A writer stopped at a safe point because it received `signal`; the exit code is 128 + signo. */
+export class Interrupted extends AgentError {
+  constructor(readonly signal: StopSignal, message = `stopped by ${signal}`) {
+    super('INTERRUPTED', message);
+    this.name = 'Interrupted';
+  }
+}
 
 const EXIT_BY_CODE: Record<ErrorCode, number> = {
   USAGE: EXIT.USAGE,
@@ -22,6 +34,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   REFUSED: EXIT.REFUSED,
   LOG_CORRUPT: EXIT.FAILED,
   INTERNAL: EXIT.FAILED,
+  // Only when no signal is known; an Interrupted error exits by its signal.
+  INTERRUPTED: EXIT.SIGTERM,
   LOG_IO: EXIT.IO,
   LOCK_HELD: EXIT.BUSY,
   LOCK_LOST: EXIT.BUSY,
@@ -38,6 +52,7 @@ export function codeOf(err: unknown): ErrorCode {
 }
 
 export function exitCodeOf(err: unknown): number {
+  if (err instanceof Interrupted) return EXIT[err.signal];
   return EXIT_BY_CODE[codeOf(err)];
 }
 

@@ -27,6 +27,7 @@ import { serve } from './commands/serve.js';
 import { demo } from './commands/demo.js';
 import { EXIT, codeOf, exitCodeOf, usage } from './errors.js';
 import { resolvePaths } from './paths.js';
+import type { SignalHold } from './signals.js';
 
 const PROG = 'kubesolo-update';
 const COMMANDS: Command[] = [status, history, check, apply, activate, rollback, healthcheck, bootenv, events, note, verify, repair, rebuild, metrics, config, keygen, release, serve, demo];
@@ -51,13 +52,13 @@ function version(): string {
 }
 
 function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const width = Math.max(...[...COMMANDS, ...BUILTINS].map((c) => c.name.length));
   return `${PROG} — event-sourced A/B OS update agent for KubeSolo OS
 
 Usage: ${PROG} [global flags] <command> [flags]     (flags may also follow the command)
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+${[...COMMANDS, ...BUILTINS].map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Global flags:
   --data-dir DIR  event log and state (default /var/lib/kubesolo/update)
@@ -72,15 +73,52 @@ Global flags:
   -h, --help      this text; '${PROG} <command> --help' for one command
 
 Exit codes: 0 ok · 1 failed · 2 usage or configuration error · 3 refused ·
-            74 I/O error on the log · 75 busy (another writer holds the lock, or it was lost)
+            74 I/O error on the log · 75 busy (another writer holds the lock, or it was lost) ·
+            130/143 stopped by SIGINT/SIGTERM (a writer finishes the step in progress first)
 
 Try it in a sandbox:
   ${PROG} --root /tmp/ks note "first note"
   ${PROG} --root /tmp/ks events`;
 }
 
+/** help and version: answered here, without a command module. */
+const BUILTINS = [
+  { name: 'help', summary: "this text; 'help COMMAND' for one command (like COMMAND --help)" },
+  { name: 'version', summary: 'the version of kubesolo-update (like --version)' },
+];
+
 function commandHelp(c: Command): string {
   return `Usage: ${PROG} [global flags] ${c.usage}\n\n${c.help}\n\nGlobal flags: see '${PROG} --help'.`;
+}
+
+/** `help [COMMAND]`: the main text, or one command's. */
+function helpFor(topic: string[]): string {
+  if (topic.length > 1) throw usage(`unexpected argument ${JSON.stringify(topic[1])}; see '${PROG} help'`);
+  const [name] = topic;
+  if (name === undefined || name === 'help') return mainHelp();
+  if (name === 'version') return `Usage: ${PROG} version\n\nPrints the version of ${PROG} (the same as --version).`;
+  const c = COMMANDS.find((x) => x.name === name);
+  if (!c) throw usage(`unknown command ${JSON.stringify(name)}; see '${PROG} --help'`);
+  return commandHelp(c);
+}
+
+/** A number parseArgs would read as a flag: `--limit -1`. */
+const NEGATIVE = /^-\.?\d/;
+
+/**
+ * `--flag -1` → `--flag=-1` for flags that take a value, so a negative number reaches the flag's
+ * own check, which says what it takes, instead of Node's "argument is ambiguous".
+ */
+function joinNegativeValues(argv: string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return [...out, ...argv.slice(i)];
+    const takesValue = a.startsWith('--') && !a.includes('=') && options[a.slice(2)]?.type === 'string';
+    if (takesValue && NEGATIVE.test(argv[i + 1] ?? '')) out.push(`${a}=${argv[++i]}`);
+    else out.push(a);
+  }
+  return out;
 }
 
 function parseWait(raw: unknown): number {
@@ -117,6 +155,8 @@ export interface Io {
   stderr(text: string): void;
   /** Ends the run at once (lock lost, fail-stop). */
   exit(code: number): never;
+  /** The process's SIGINT/SIGTERM, which writers hold across each step (the binary's; none in-process). */
+  signals?: SignalHold;
 }
 
 export const processIo: Io = {
@@ -128,7 +168,9 @@ export const processIo: Io = {
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const json = argv.includes('--json');
   const debug = argv.includes('--debug');
-  let commandName = '';
+  // Usage errors name the command as soon as there is one, parse errors included.
+  const named = findCommand(argv);
+  let commandName = named?.name ?? '';
   const fail = (err: unknown): number => {
     const code = codeOf(err);
     const message = err instanceof Error ? err.message : String(err);
@@ -141,16 +183,19 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     let parsed;
     // A command's own flags win over global ones of the same name (release --version V).
-    const options: OptionSpec = { ...GLOBAL, ...(findCommand(argv)?.options ?? {}) };
+    const options: OptionSpec = { ...GLOBAL, ...(named?.options ?? {}) };
     try {
-      parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, strict: true });
     } catch (err) {
       // Node's parser explains itself over several lines; an operator needs the first.
-      throw usage(`${(err as Error).message.split('\n')[0].replace(/\. To specify .*$/, '').replace(/\.$/, '')}; see '${PROG} --help'`);
+      throw usage(`${(err as Error).message.split('\n')[0].replace(/\. To specify .*$/, '').replace(/\.$/, '')}; see '${PROG}${named ? ` ${named.name}` : ''} --help'`);
     }
     const { values, positionals } = parsed;
     const [name, ...rest] = positionals;
-    if (values.version === true) { io.stdout(`${version()}\n`); return EXIT.OK; }
+    if (name === 'help' || name === 'version') commandName = name;
+    if (name === 'help') { io.stdout(`${helpFor(rest)}\n`); return EXIT.OK; }
+    if (name === 'version' && rest.length > 0) throw usage(`unexpected argument ${JSON.stringify(rest[0])}; see '${PROG} help'`);
+    if (values.version === true || name === 'version') { io.stdout(`${version()}\n`); return EXIT.OK; }
     if (!name) {
       if (values.help) { io.stdout(`${mainHelp()}\n`); return EXIT.OK; }
       throw usage(`no command given; see '${PROG} --help'`);
@@ -159,6 +204,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     if (!command) throw usage(`unknown command ${JSON.stringify(name)}; see '${PROG} --help'`);
     commandName = command.name;
     if (values.help) { io.stdout(`${commandHelp(command)}\n`); return EXIT.OK; }
+    const allowed = command.positionals ?? 0;
+    if (rest.length > allowed) throw usage(`unexpected argument ${JSON.stringify(rest[allowed])}; see '${PROG} ${command.name} --help'`);
     const ctx: CliContext = {
       paths: resolvePaths({
         root: values.root as string | undefined, dataDir: values['data-dir'] as string | undefined,
@@ -168,6 +215,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       waitMs: parseWait(values.wait),
       slots: parseSlots(values.slots),
       invocation: [PROG, ...argv].join(' '),
+      signals: io.signals,
       out: (text) => { io.stdout(`${text}\n`); },
       warn: (text) => { io.stderr(`${PROG}: ${command.name}: ${text}\n`); },
       die: (code, message) => {

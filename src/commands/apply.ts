@@ -7,7 +7,7 @@ import { isRefusal } from '../domain/plan.js';
 import { unacceptedLosses } from '../../projections/node.js';
 import { localMinute, parseWindow } from '../domain/window.js';
 import { slotStore } from '../boot/slots.js';
-import { AgentError, EXIT, usage } from '../errors.js';
+import { AgentError, EXIT, Interrupted, usage } from '../errors.js';
 import { withSession } from '../session/writer.js';
 import { fetchRelease } from '../update/fetchRelease.js';
 import { nodeBlockedBy } from '../update/nodeBlock.js';
@@ -42,8 +42,12 @@ export const apply: Command = {
 
   --progress json   JSON Lines progress on stdout (a bar is drawn on a terminal; silent otherwise)
 
+SIGINT or SIGTERM never cuts a step: apply stops between a download's chunks (the bytes on disk
+are synced and recorded, so the next apply resumes with Range) or between steps, and records
+AttemptFailed {step: "interrupted", signal} if the attempt was checking or downloading.
+
 Exit codes: 0 staged or up to date · 1 download/verify/server failure · 3 refused (window, gate,
-trial or pending switch, grubenv, node blocked, lost history) · 75 busy.`,
+trial or pending switch, grubenv, node blocked, lost history) · 75 busy · 130/143 stopped by SIGINT/SIGTERM.`,
   options: { ...CONFIG_OPTIONS, force: { type: 'boolean' }, 'allow-rejected': { type: 'boolean' }, progress: { type: 'string' } },
   async run({ values }, ctx) {
     const { conf, server, key, gates, idleMs } = updateSettings(ctx, values);
@@ -61,7 +65,8 @@ trial or pending switch, grubenv, node blocked, lost history) · 75 busy.`,
       if (closed) return s.refuse(closed);
       const t = decideApplyStart(s.facts, { ...when, blockedBy: force ? null : nodeBlockedBy(ctx.warn) }, unacceptedLosses(s.state.node));
       if (isRefusal(t)) return s.refuse(t);
-      const fetched = await fetchRelease(server, key, idleMs).catch(async (err) => {
+      const fetched = await s.untilStopped(fetchRelease(server, key, idleMs)).catch(async (err) => {
+        if (err instanceof Interrupted) throw err;
         const error = (err as Error).message;
         await s.append([{ type: 'UpdateChecked', data: { current: currentVersion(s.state, s.facts) ?? '', available: false, error } }]);
         throw err instanceof AgentError ? err : new AgentError('FAILED', error);
@@ -69,6 +74,7 @@ trial or pending switch, grubenv, node blocked, lost history) · 75 busy.`,
       const r = fetched.release;
       const d = decideRelease(s.state, s.facts, t.target, { release: r, url: fetched.url, signed: fetched.signed, keyConfigured: key !== null }, gates);
       if (isRefusal(d)) return s.refuse(d);
+      await s.checkpoint();
       await s.append(d.events);
       if ('upToDate' in d) {
         ctx.out(ctx.json ? JSON.stringify({ staged: false, up_to_date: true, version: d.upToDate }) : `already up to date (${d.upToDate})`);
@@ -85,7 +91,7 @@ trial or pending switch, grubenv, node blocked, lost history) · 75 busy.`,
         store: slotStore(ctx.paths.root, ctx.slots), slot: d.target, release: r, attempt: d.attempt, signed: fetched.signed,
         resume: partial && partial.version === r.version && partial.slot === d.target ? partial.bytes : {},
         idleMs, retries: setting<number>(conf, 'http_retries'), now: systemClock,
-        record: (events) => s.append(events), progress,
+        record: (events) => s.append(events), progress, stop: s.stop, checkpoint: () => s.checkpoint(),
       }).catch(async (err) => {
         if (!(err instanceof StageFailed)) throw err;
         await s.append([{ type: 'AttemptFailed', attempt: d.attempt, data: { step: err.step, error: err.message, ...(err.gate ? { gate: err.gate } : {}) } }]);

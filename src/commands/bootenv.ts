@@ -29,6 +29,7 @@ writes a block without active_slot: GRUB then boots slot A with no trial and no 
 Exit codes: 0 written or nothing to do · 3 refused · 1 the block could not be written (recorded) ·
 75 busy.`,
   options: {},
+  positionals: 1,
   async run({ positionals }, ctx) {
     if (positionals.length !== 1 || positionals[0] !== 'init') throw usage(`bootenv takes one action, init: kubesolo-update bootenv init`);
     return withSession(ctx, async (s) => {

@@ -18,5 +18,7 @@ export interface Command {
   /** Text after the usage line in `--help`: what it does, its flags, exit codes, an example. */
   help: string;
   options: OptionSpec;
+  /** How many positional arguments may follow the name (default none); more are refused, exit 2. */
+  positionals?: number;
   run(args: { values: Record<string, unknown>; positionals: string[] }, ctx: CliContext): Promise<number>;
 }

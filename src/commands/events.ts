@@ -1,17 +1,30 @@
 import { filter } from 'rxjs';
-import type { StoredEvent } from '../../events/types.js';
+import { EVENT_TYPES, type StoredEvent } from '../../events/types.js';
 import { isPast } from '../../projections/bound.js';
 import { eventLine } from '../../projections/eventJson.js';
 import { usage } from '../errors.js';
 import type { Command } from './command.js';
 import { checkBound, parseBound } from './logBound.js';
-import { openReader } from '../session/readers.js';
+import { openReader, readProjections, type ReaderEnv } from '../session/readers.js';
 
 function parseSince(raw: unknown): number {
   if (raw === undefined) return 0;
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < 0) throw usage(`--since takes a seq number (0 or more), not ${JSON.stringify(raw)}`);
   return n;
+}
+
+/**
+ * Refuses a --type that is no event type, listing the known ones. A type this version does not
+ * know but the log holds (written by a newer agent) is a fair filter and passes.
+ */
+function checkTypes(types: Set<string>, env: ReaderEnv): void {
+  const unknown = [...types].filter((t) => !(EVENT_TYPES as string[]).includes(t));
+  if (unknown.length === 0) return;
+  const inLog = readProjections(env).projections.node.eventsByType;
+  const none = unknown.filter((t) => !inLog[t]);
+  if (none.length === 0) return;
+  throw usage(`unknown event type ${none.map((t) => JSON.stringify(t)).join(', ')}; the types are ${EVENT_TYPES.join(', ')}`);
 }
 
 export const events: Command = {
@@ -30,7 +43,9 @@ camelCase key of the data has its snake_case twin beside it ("fromVersion" and "
   --type T            only these types (comma-separated or repeated)
   --follow            keep running and print events as other commands append them (Ctrl-C ends)
 
-Takes no lock and changes nothing. Corruption is skipped with a warning on stderr.`,
+Takes no lock and changes nothing. Corruption is skipped with a warning on stderr.
+Exit codes: 0 · 1 no data directory · 2 bad flag, or a --type that is no event type (the known
+types are listed).`,
   options: {
     since: { type: 'string' },
     until: { type: 'string' },
@@ -41,10 +56,11 @@ Takes no lock and changes nothing. Corruption is skipped with a warning on stder
     const since = parseSince(values.since);
     const until = parseBound('until', values.until);
     if (until && values.follow) throw usage('--until ends the export at a point in the log; --follow never ends: use one of them');
-    checkBound('until', until, ctx.paths.dataDir);
     const types = new Set(((values.type as string[] | undefined) ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean));
     const wanted = (e: StoredEvent) => types.size === 0 || types.has(e.type);
     const log = await openReader(ctx);
+    checkBound('until', until, ctx.paths.dataDir);
+    checkTypes(types, ctx);
     if (!values.follow) {
       // One write per few hundred lines: a million events are a million syscalls otherwise.
       let lines: string[] = [];

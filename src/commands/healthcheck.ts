@@ -35,8 +35,13 @@ nothing else changes. Under a GRUB script that is not ours (no ab_select_version
 pass also marks the booted slot good as the Go agent did, so the node does not flip. The
 boot-time unit runs it with --wait so a running writer does not make it fail.
 
+SIGINT or SIGTERM stops it without cutting a grubenv write: during the checks, the trial goes
+back to activated with nothing counted (HealthcheckFailed {interrupted, signal}); the next
+healthcheck decides.
+
 Exit codes: 0 healthy · 1 a check failed, or marking the boot good failed (recorded) · 2 bad flag
-or setting, or no check to run · 3 the trial cannot be marked good (grubenv missing) · 75 busy.`,
+or setting, or no check to run · 3 the trial cannot be marked good (grubenv missing) · 75 busy ·
+130/143 stopped by SIGINT/SIGTERM.`,
   options: CONFIG_OPTIONS,
   async run({ values }, ctx) {
     const conf = loadConfig(ctx.paths.conf, values);
@@ -54,10 +59,11 @@ or setting, or no check to run · 3 the trial cannot be marked good (grubenv mis
     return withSession(ctx, async (s) => {
       const mode = healthMode(s.state, s.facts);
       await s.append(healthcheckStarted(mode));
-      const results = await runChecks(names, {
+      // A signal ends the wait for the checks (their process groups are killed at exit).
+      const results = await s.untilStopped(runChecks(names, {
         dataDir: ctx.paths.dataDir, root: ctx.paths.root, healthcheckUrl: url, commands,
         timeoutMs: Math.min(30_000, timeoutS * 1000), now: systemClock,
-      }, { deadlineMs: timeoutS * 1000, now: systemClock, retryDelayMs: Math.min(2000, timeoutS * 250) });
+      }, { deadlineMs: timeoutS * 1000, now: systemClock, retryDelayMs: Math.min(2000, timeoutS * 250) }));
       const ok = results.every((r) => r.ok);
       // An automatic rollback needs the fallback's bytes checked against what was verified.
       if (!ok && mode.kind === 'trial' && autoAfter > 0) await s.readSlots({ hash: [other(mode.slot)] });

@@ -8,7 +8,7 @@ import { AgentError, usage } from '../errors.js';
 import { loadProjectionsUntil } from '../persist/loadUntil.js';
 import type { Command } from './command.js';
 import { checkBound, parseBound } from './logBound.js';
-import { openReader, readProjections, warnCorrupt } from '../session/readers.js';
+import { openReader, readProjections, requireDataDir, warnCorrupt } from '../session/readers.js';
 
 function duration(a: AttemptJson): string {
   if (!a.started_at || !a.ended_at) return '-';
@@ -71,11 +71,12 @@ outcome (success, failed, rolled_back, open) and why it failed or was rolled bac
                      outcome, failed_step, error, rollback, boots: [{at, boot_id, slot, boot_counter,
                      boot_success, inferred?}], healthchecks, phases}]}
 
-Reads only. Exit codes: 0 · 1 no attempt with that ID · 2 bad flag.`,
+Reads only. Exit codes: 0 · 1 no attempt with that ID, or no data directory · 2 bad flag.`,
   options: { limit: { type: 'string' }, attempt: { type: 'string' }, until: { type: 'string' } },
   async run({ values }, ctx) {
     const limit = parseLimit(values.limit);
     const bound = parseBound('until', values.until);
+    requireDataDir(ctx);
     checkBound('until', bound, ctx.paths.dataDir);
     const then = bound ? loadProjectionsUntil(ctx.paths.dataDir, bound, { onProblem: warnCorrupt(ctx) }) : null;
     const when = bound && then ? asOf(bound, then.last) : null;

@@ -17,6 +17,7 @@ lock (see --wait).
 Example:
   kubesolo-update note "replaced the SD card after I/O errors"`,
   options: {},
+  positionals: Infinity,
   async run({ positionals }, ctx) {
     const text = positionals.join(' ').trim();
     if (text === '') throw usage('a note needs text: kubesolo-update note "what happened"');

@@ -1,7 +1,8 @@
 /**
  * The effective configuration: flag > update.conf > default, with where each value came from.
  * update.conf is `key=value` lines, `#` comments, whitespace trimmed, no quoting (as the Go
- * agent reads it); a missing file is fine; unknown keys are reported once and ignored.
+ * agent reads it); a missing file is fine; unknown keys are reported once and ignored. A bad
+ * value is a configuration error (exit 2) naming `<file>:<line>`.
  */
 import { readFileSync } from 'node:fs';
 import { AgentError } from '../errors.js';
@@ -18,6 +19,12 @@ function convert(spec: KeySpec, raw: string, where: string): string | number | s
       const n = Number(raw);
       if (raw === '' || !Number.isSafeInteger(n) || n < 0) throw new AgentError('USAGE', `${where}: ${spec.key} must be a whole number (0 or more), not ${JSON.stringify(raw)}`);
       return n;
+    }
+    case 'url': {
+      let u: URL | null = null;
+      try { u = new URL(raw); } catch { /* said below */ }
+      if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new AgentError('USAGE', `${where}: ${spec.key} must be an http:// or https:// URL, not ${JSON.stringify(raw)}`);
+      return raw;
     }
     case 'list': return raw.split(',').map((s) => s.trim()).filter(Boolean);
     case 'bool': {
@@ -39,7 +46,7 @@ export function parseConf(text: string, file: string): { values: Map<string, str
   text.split('\n').forEach((line, i) => {
     const t = line.trim();
     if (t === '' || t.startsWith('#')) return;
-    const where = `${file} line ${i + 1}`;
+    const where = `${file}:${i + 1}`;
     const eq = t.indexOf('=');
     if (eq <= 0) throw new AgentError('USAGE', `${where}: expected key=value, got ${JSON.stringify(t)}`);
     const key = t.slice(0, eq).trim();
@@ -74,7 +81,7 @@ export function loadConfig(file: string, flags: Record<string, unknown>): Config
       const value = spec.type === 'strings' ? raws : convert(spec, raws[raws.length - 1], `--${flagOf(spec.key)}`);
       return { key: spec.key, value, source: 'flag', where: `--${flagOf(spec.key)}` };
     }
-    if (values.has(spec.key)) return { key: spec.key, value: values.get(spec.key)!, source: 'file', where: `${file} line ${lines.get(spec.key)}` };
+    if (values.has(spec.key)) return { key: spec.key, value: values.get(spec.key)!, source: 'file', where: `${file}:${lines.get(spec.key)}` };
     return { key: spec.key, value: spec.default, source: 'default', where: 'the default' };
   });
   return { settings, file, fileFound, warnings };
@@ -84,7 +91,7 @@ export function setting<T>(c: Config, key: string): T {
   return c.settings.find((s) => s.key === key)!.value as T;
 }
 
-/** Where a setting's value came from, in words: `--checks`, `/etc/kubesolo/update.conf line 3`. */
+/** Where a setting's value came from, in words: `--checks`, `/etc/kubesolo/update.conf:3`. */
 export function whereOf(c: Config, key: string): string {
   return c.settings.find((s) => s.key === key)!.where;
 }

@@ -2,7 +2,7 @@
  * Every setting the agent reads: its update.conf key, its flag (`--x-y` for key `x_y`), its type
  * and default. One table, so `config`, `--help` and the loader cannot drift apart.
  */
-export type ConfigType = 'string' | 'int' | 'list' | 'strings' | 'bool';
+export type ConfigType = 'string' | 'url' | 'int' | 'list' | 'strings' | 'bool';
 
 export interface KeySpec {
   key: string;
@@ -16,10 +16,10 @@ export const DEFAULT_CHECKS = ['containerd', 'apiserver', 'node-ready', 'kube-sy
 export const KEYS: KeySpec[] = [
   { key: 'checks', type: 'list', default: DEFAULT_CHECKS, help: 'health checks to run, comma-separated (probe-url and command are added when configured)' },
   { key: 'check_command', type: 'strings', default: [], help: 'a command that passes the health check by exiting 0 (repeatable; one per line in update.conf)' },
-  { key: 'healthcheck_url', type: 'string', default: null, help: 'an operator URL that must answer HTTP 200 (the probe-url check)' },
+  { key: 'healthcheck_url', type: 'url', default: null, help: 'an operator URL that must answer HTTP 200 (the probe-url check)' },
   { key: 'auto_rollback_after', type: 'int', default: 0, help: 'roll back after this many consecutive failed health checks on trial (0: never)' },
   { key: 'timeout', type: 'int', default: 120, help: 'seconds a health check run may take in all, retries included' },
-  { key: 'server', type: 'string', default: null, help: 'update server base URL; latest.json is fetched from <server>/latest.json' },
+  { key: 'server', type: 'url', default: null, help: 'update server base URL; latest.json is fetched from <server>/latest.json' },
   { key: 'channel', type: 'string', default: null, help: 'accept only releases of this channel (unset: any)' },
   { key: 'maintenance_window', type: 'string', default: null, help: 'apply only between HH:MM-HH:MM local time (may wrap midnight; unset: always; equal ends: never)' },
   { key: 'pubkey', type: 'string', default: null, help: 'Ed25519 public key file (64 hex chars); when set, anything unsigned is refused' },

@@ -21,6 +21,7 @@ import { applyNew } from '../../projections/applyNew.js';
 import type { Lifecycle } from '../../projections/lifecycle.js';
 import type { Projections } from '../../projections/index.js';
 import { isCompleteVars, ourScript, trialIn, type NodeFacts } from './facts.js';
+import { interruption } from './interrupt.js';
 import { recoverIntent } from './recoverIntent.js';
 
 const ON_TRIAL = (l: Lifecycle) => (l.phase === 'activated' || l.phase === 'verifying') && l.trial !== null;
@@ -59,12 +60,7 @@ function bootloaderRollback(p: Projections, f: NodeFacts): NewEvent[] {
 }
 
 function interrupted(p: Projections): NewEvent[] {
-  const l = p.lifecycle;
-  if (l.phase === 'verifying') {
-    return [{ type: 'HealthcheckFailed', attempt: l.attemptId, data: { checks: [], consecutiveFailures: l.healthCheckFailures, interrupted: true } }];
-  }
-  if (l.phase !== 'checking' && l.phase !== 'downloading') return [];
-  return [{ type: 'AttemptFailed', attempt: l.attemptId, data: { step: 'interrupted', error: `the process running this attempt stopped while ${l.phase}` } }];
+  return interruption(p.lifecycle, null);
 }
 
 function provisioned(p: Projections, f: NodeFacts): NewEvent[] {

@@ -1,14 +1,16 @@
 /**
  * Replaces a file so that a crash leaves the old content or the new, never a mix: write a tmp
- * file, fsync it, rename it over the target, fsync the directory.
+ * file, fsync it, rename it over the target, fsync the directory. A failure leaves no tmp file
+ * behind (a target that is a directory fails at the rename). `createDir: false` leaves a
+ * missing directory an error instead of creating it.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { crashPoint } from '../../events/crashPoint.js';
 
-export function atomicWrite(path: string, data: Buffer | string): void {
+export function atomicWrite(path: string, data: Buffer | string, opts: { createDir?: boolean } = {}): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  if (opts.createDir !== false) mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}`);
   const fd = openSync(tmp, 'w', 0o644);
   try {
@@ -22,7 +24,12 @@ export function atomicWrite(path: string, data: Buffer | string): void {
   }
   closeSync(fd);
   crashPoint(`persist.${basename(path)}.after-tmp`);
-  renameSync(tmp, path);
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
   crashPoint(`persist.${basename(path)}.after-rename`);
   const dfd = openSync(dir, 'r');
   try { fsyncSync(dfd); } finally { closeSync(dfd); }

@@ -24,6 +24,8 @@ export interface StepRunner {
   grubenv: string;
   append(events: NewEvent[]): Promise<void>;
   warn(text: string): void;
+  /** A safe point: throws Interrupted when SIGINT/SIGTERM came (src/signals.ts). */
+  checkpoint(): Promise<void>;
 }
 
 async function writeStep(r: StepRunner, b: BootEnvStep): Promise<void> {
@@ -47,8 +49,13 @@ async function writeStep(r: StepRunner, b: BootEnvStep): Promise<void> {
   await r.append(b.outcome);
 }
 
+/**
+ * Runs the steps in order. A signal never cuts a step: it is checked only before each one, so an
+ * Intent, its grubenv write and its outcome are always recorded together.
+ */
 export async function runSteps(r: StepRunner, steps: Step[]): Promise<void> {
   for (const step of steps) {
+    await r.checkpoint();
     if ('record' in step) await r.append(step.record);
     else await writeStep(r, step.bootenv);
   }

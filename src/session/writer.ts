@@ -10,14 +10,16 @@ import type { NewEvent } from '../../events/types.js';
 import { applyNew } from '../../projections/applyNew.js';
 import type { Projections } from '../../projections/index.js';
 import type { NodeFacts } from '../domain/facts.js';
+import { interruption, interruptionSaid } from '../domain/interrupt.js';
 import { bootEnvWarnings } from '../domain/rules.js';
 import type { Refusal, Step } from '../domain/plan.js';
 import { reconcile, slotsNeeded } from '../domain/reconcile.js';
-import { AgentError, EXIT } from '../errors.js';
+import { AgentError, EXIT, Interrupted } from '../errors.js';
 import { checkpointEvidence } from '../persist/store.js';
 import type { Paths } from '../paths.js';
 import { eventBootId, gatherFacts, withSlots, type SlotsWanted } from './facts.js';
 import { readProjections } from './readers.js';
+import { turn, untilStopped, type SignalHold, type StopWatch } from '../signals.js';
 import { runSteps } from './steps.js';
 import { persistViews } from './views.js';
 
@@ -28,6 +30,8 @@ export interface SessionEnv {
   /** This invocation as typed, for the lock's owner file. */
   invocation: string;
   slots?: 'dir' | 'partitions';
+  /** SIGINT/SIGTERM, held from the lock to its release (the binary's; absent in-process: not held). */
+  signals?: SignalHold;
   warn(text: string): void;
   /** Ends the process at once (lock lost, fail-stop). */
   die(code: number, message: string): never;
@@ -44,7 +48,25 @@ export class Session {
   }
 
   run(steps: Step[]): Promise<void> {
-    return runSteps({ grubenv: this.env.paths.grubenv, append: (e) => this.append(e), warn: (t) => this.env.warn(t) }, steps);
+    return runSteps({ grubenv: this.env.paths.grubenv, append: (e) => this.append(e), warn: (t) => this.env.warn(t), checkpoint: () => this.checkpoint() }, steps);
+  }
+
+  /** What long effects (a download) watch to stop between their chunks. */
+  get stop(): StopWatch | undefined {
+    return this.env.signals;
+  }
+
+  /** A safe point: throws Interrupted if SIGINT or SIGTERM came; the session records what that means. */
+  async checkpoint(): Promise<void> {
+    if (!this.env.signals) return;
+    await turn();
+    const signal = this.env.signals.received();
+    if (signal) throw new Interrupted(signal);
+  }
+
+  /** Waits for work that writes nothing (the network, the health checks), unless a signal comes first. */
+  untilStopped<T>(work: Promise<T>): Promise<T> {
+    return untilStopped(work, this.env.signals);
   }
 
   /** Records a refusal's events, then stops the command with it. */
@@ -72,25 +94,45 @@ export function openWriter(env: SessionEnv): Promise<EventLog> {
  * Runs `body` as the one writer. `facts` names what the command needs read from the slots
  * beyond what reconciliation read. The views are brought up to date afterwards, also when the
  * command was refused or failed (its events are in the log), unless the log itself failed.
+ *
+ * SIGINT and SIGTERM are held from the lock on: the body stops at its next safe point with
+ * Interrupted, and what that means for the phase is recorded here (domain/interrupt.ts); a
+ * signal that came during the last step lets the command finish. Either way the exit code is
+ * 128 + signo and the lock is released.
  */
-export async function withSession<T>(env: SessionEnv, body: (s: Session) => Promise<T>, opts: { facts?: (p: Projections, f: NodeFacts) => SlotsWanted } = {}): Promise<T> {
+export async function withSession(env: SessionEnv, body: (s: Session) => Promise<number>, opts: { facts?: (p: Projections, f: NodeFacts) => SlotsWanted } = {}): Promise<number> {
   const log = await openWriter(env);
+  env.signals?.hold();
   let logFailed = false;
+  let session: Session | null = null;
   try {
     const state = readProjections(env).projections;
     const base = gatherFacts(env.paths, systemClock(), { logEmpty: log.lastSeq === 0 });
     const facts = await withSlots(base, env.paths, env.slots, slotsNeeded(state, base));
-    const s = new Session(env, log, state, facts);
+    const s = session = new Session(env, log, state, facts);
     await s.append(reconcile(state, facts));
     for (const w of bootEnvWarnings(s.facts.env, s.state.lifecycle)) env.warn(`warning: ${w}`);
     const more = opts.facts?.(s.state, s.facts);
     if (more) await s.readSlots(more);
-    return await body(s);
+    const code = await body(s);
+    if (!env.signals) return code;
+    await turn();
+    const late = env.signals.received();
+    if (!late) return code;
+    await s.append(interruption(s.state.lifecycle, late));
+    env.warn(`stopped by ${late}: it came during the command's last step, which completed (phase ${s.state.lifecycle.phase})`);
+    return EXIT[late];
   } catch (err) {
-    logFailed = err instanceof LogError;
-    throw err;
+    let failure = err;
+    if (err instanceof Interrupted && session) {
+      const said = interruptionSaid(session.state.lifecycle, err.signal);
+      failure = await session.append(interruption(session.state.lifecycle, err.signal)).then(() => new Interrupted(err.signal, said), (e) => e);
+    }
+    logFailed = failure instanceof LogError;
+    throw failure;
   } finally {
     if (!logFailed) persistViews(env);
     await log.close();
+    env.signals?.release();
   }
 }

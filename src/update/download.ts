@@ -6,6 +6,8 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writev } from 'node:fs';
+import { Interrupted } from '../errors.js';
+import { untilStopped, type StopWatch } from '../signals.js';
 import { HttpError, open } from './http.js';
 
 export interface DownloadOptions {
@@ -21,7 +23,15 @@ export interface DownloadOptions {
   retries?: number;
   backoffMs?: number;
   now: () => number;
+  /**
+   * SIGINT/SIGTERM: the transfer stops between chunks (never mid-write), the bytes written are
+   * synced and recorded through onDurable, and Interrupted is thrown; a resume starts there.
+   */
+  stop?: StopWatch;
 }
+
+/** The state of one artifact's transfer: bytes written and hashed, and the last durable mark. */
+interface Transfer { have: number; durable: number; h: Hash }
 
 export interface Downloaded { bytes: number; sha256: string; resumedFrom: number }
 
@@ -39,31 +49,56 @@ function hashPrefix(fd: number, n: number, h: Hash): void {
 export async function download(o: DownloadOptions): Promise<Downloaded> {
   const fd = openSync(o.path, o.resumeFrom > 0 ? 'r+' : 'w');
   try {
-    const st = { have: Math.min(o.resumeFrom, fstatSync(fd).size), h: createHash('sha256') };
+    const have = Math.min(o.resumeFrom, fstatSync(fd).size);
+    const st: Transfer = { have, durable: have, h: createHash('sha256') };
     if (st.have > 0) hashPrefix(fd, st.have, st.h);
     ftruncateSync(fd, st.have);
-    const resumedFrom = st.have;
-    const retries = o.retries ?? 5;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await fetchInto(fd, st, o);
-        return { bytes: st.have, sha256: st.h.digest('hex'), resumedFrom };
-      } catch (err) {
-        if (err instanceof NoResume) {
-          // The server ignored Range: start over from the first byte with a fresh hash.
-          st.have = 0;
-          st.h = createHash('sha256');
-          ftruncateSync(fd, 0);
-          continue;
-        }
-        const transient = err instanceof HttpError ? err.transient : true;
-        if (!transient || attempt >= retries) throw err;
-        await new Promise((r) => setTimeout(r, Math.min(8000, (o.backoffMs ?? 500) * 2 ** attempt)));
+    try {
+      await fetchWithRetries(fd, st, o);
+    } catch (err) {
+      // Stopped by a signal: what was written is kept for the resume, as a checkpoint would keep it.
+      if (err instanceof Interrupted && st.have > st.durable) {
+        fdatasyncSync(fd);
+        await o.onDurable(st.have);
       }
+      throw err;
     }
+    return { bytes: st.have, sha256: st.h.digest('hex'), resumedFrom: have };
   } finally {
     closeSync(fd);
   }
+}
+
+async function fetchWithRetries(fd: number, st: Transfer, o: DownloadOptions): Promise<void> {
+  const retries = o.retries ?? 5;
+  for (let attempt = 0; ; attempt++) {
+    const signal = o.stop?.received();
+    if (signal) throw new Interrupted(signal);
+    try {
+      return await fetchInto(fd, st, o);
+    } catch (err) {
+      if (err instanceof Interrupted) throw err;
+      if (err instanceof NoResume) {
+        // The server ignored Range: start over from the first byte with a fresh hash.
+        st.have = 0;
+        st.durable = 0;
+        st.h = createHash('sha256');
+        ftruncateSync(fd, 0);
+        continue;
+      }
+      const transient = err instanceof HttpError ? err.transient : true;
+      if (!transient || attempt >= retries) throw err;
+      await backoff(Math.min(8000, (o.backoffMs ?? 500) * 2 ** attempt), o.stop);
+    }
+  }
+}
+
+/** Waits before a retry; a signal ends the wait (and the download) at once. */
+function backoff(ms: number, stop: StopWatch | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { off(); resolve(); }, ms);
+    const off = stop?.onSignal((signal) => { clearTimeout(timer); reject(new Interrupted(signal)); }) ?? (() => {});
+  });
 }
 
 class NoResume extends Error {}
@@ -76,9 +111,10 @@ const MAX_QUEUED = 4 * 1024 * 1024;
  * Writes run in the thread pool (writev of whatever queued meanwhile) while the main thread
  * hashes what the previous write put on disk, so hashing and writing overlap.
  */
-async function fetchInto(fd: number, st: { have: number; h: Hash }, o: DownloadOptions): Promise<void> {
+async function fetchInto(fd: number, st: Transfer, o: DownloadOptions): Promise<void> {
   const start = st.have;
-  const { res } = await open(o.url, { idleMs: o.idleMs, headers: start > 0 ? { range: `bytes=${start}-` } : undefined });
+  const opened = open(o.url, { idleMs: o.idleMs, headers: start > 0 ? { range: `bytes=${start}-` } : undefined });
+  const { res } = await untilStopped(opened, o.stop, (late) => late.res.destroy());
   if (start > 0 && res.statusCode !== 206) {
     res.destroy();
     throw new NoResume();
@@ -88,6 +124,7 @@ async function fetchInto(fd: number, st: { have: number; h: Hash }, o: DownloadO
   // Checkpoints sync in the background while bytes keep arriving; one at a time. A checkpoint
   // records only the bytes written before its fdatasync began.
   let syncing: Promise<void> | null = null;
+  let unsubscribe = () => {};
   const body = new Promise<void>((resolve, reject) => {
     let settled = false;
     let ended = false;
@@ -111,7 +148,7 @@ async function fetchInto(fd: number, st: { have: number; h: Hash }, o: DownloadO
         lastDurable = { at: o.now(), bytes: mark };
         syncing = new Promise<void>((done) => fdatasync(fd, (err) => {
           if (err) { fail(err); return done(); }
-          o.onDurable(mark).then(() => { syncing = null; done(); }, (e) => { fail(e as Error); done(); });
+          o.onDurable(mark).then(() => { st.durable = Math.max(st.durable, mark); syncing = null; done(); }, (e) => { fail(e as Error); done(); });
         }));
       }
     };
@@ -136,6 +173,8 @@ async function fetchInto(fd: number, st: { have: number; h: Hash }, o: DownloadO
         finishIfDone();
       });
     };
+    // Between chunks: the write in flight finishes first (fail waits for it), then the transfer ends.
+    unsubscribe = o.stop?.onSignal((signal) => fail(new Interrupted(signal))) ?? unsubscribe;
     res.setTimeout(o.idleMs, () => fail(new HttpError(`GET ${o.url}: the body stalled for ${o.idleMs / 1000} s`, true)));
     res.on('data', (chunk: Buffer) => {
       if (settled) return;
@@ -156,7 +195,7 @@ async function fetchInto(fd: number, st: { have: number; h: Hash }, o: DownloadO
     });
   });
   // Nothing of ours is left in flight on the file when this returns, even on failure.
-  try { await body; } finally { await syncing; }
+  try { await body; } finally { unsubscribe(); await syncing; }
   fdatasyncSync(fd);
 }
 

@@ -8,7 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AgentError } from '../errors.js';
 import { fetchBytes } from './http.js';
-import { METADATA_CAP, parseMetadata, type Release } from './metadata.js';
+import { METADATA_CAP, NotJson, parseMetadata, type Release } from './metadata.js';
 import { parseSignature, publicKeyFromHex, verifySignature } from './signing.js';
 
 export interface Fetched { release: Release; url: string; signed: boolean }
@@ -36,14 +36,21 @@ export async function checkSignature(sigUrl: string, message: Buffer, key: KeyOb
   if (!verifySignature(message, sig, key)) throw new AgentError('FAILED', `the signature of ${what} does not match the configured public key`);
 }
 
+/** What answered instead of latest.json: the URL, its content type, and how the body begins. */
+function notJson(url: string, contentType: string | null, body: Buffer): string {
+  const begins = JSON.stringify(body.subarray(0, 200).toString('utf8').replace(/\s+/g, ' ').trim().slice(0, 40));
+  if (contentType && /\bjson\b/i.test(contentType)) return `${url} answered with content type ${contentType}, but the body is not JSON (it begins ${begins})`;
+  return `${url} answered with content type ${contentType ?? '(none)'}, not JSON (it begins ${begins}); is the server URL the directory that holds latest.json?`;
+}
+
 export async function fetchRelease(server: string, key: KeyObject | null, idleMs: number): Promise<Fetched> {
   const url = latestUrl(server);
-  const { body, url: finalUrl } = await fetchBytes(url, { idleMs, maxBytes: METADATA_CAP, what: 'latest.json' });
+  const { body, url: finalUrl, contentType } = await fetchBytes(url, { idleMs, maxBytes: METADATA_CAP, what: 'latest.json' });
   let release: Release;
   try {
     release = parseMetadata(body, finalUrl);
   } catch (err) {
-    throw new AgentError('FAILED', (err as Error).message);
+    throw new AgentError('FAILED', err instanceof NotJson ? notJson(finalUrl, contentType, body) : (err as Error).message);
   }
   let signed = false;
   if (key && release.metadataSigUrl) {

@@ -46,9 +46,13 @@ export function open(url: string, opts: { idleMs: number; headers?: Record<strin
   return go(url, opts.maxRedirects ?? 5);
 }
 
-/** The whole body of a small resource; more than `maxBytes` is an error, read no further. */
-export async function fetchBytes(url: string, opts: { idleMs: number; maxBytes: number; what?: string }): Promise<{ body: Buffer; url: string }> {
+/**
+ * The whole body of a small resource; more than `maxBytes` is an error, read no further.
+ * `contentType` is the media type the server named (without parameters), or null.
+ */
+export async function fetchBytes(url: string, opts: { idleMs: number; maxBytes: number; what?: string }): Promise<{ body: Buffer; url: string; contentType: string | null }> {
   const { res, url: final } = await open(url, { idleMs: opts.idleMs });
+  const contentType = res.headers['content-type']?.split(';')[0].trim() || null;
   const declared = Number(res.headers['content-length']);
   if (Number.isFinite(declared) && declared > opts.maxBytes) {
     res.destroy();
@@ -72,7 +76,7 @@ export async function fetchBytes(url: string, opts: { idleMs: number; maxBytes: 
       if (settled) return;
       settled = true;
       if (Number.isFinite(declared) && got !== declared) return reject(new HttpError(`GET ${url}: the body ended after ${got} of ${declared} bytes`, true));
-      resolve({ body: Buffer.concat(chunks), url: final });
+      resolve({ body: Buffer.concat(chunks), url: final, contentType });
     });
   });
 }

@@ -26,6 +26,8 @@ export interface Release {
 }
 
 export class MetadataError extends Error {}
+/** The bytes are not JSON at all (an HTML page, a directory listing): the fetcher says what came. */
+export class NotJson extends MetadataError {}
 
 function field(o: Record<string, unknown>, key: string, required: boolean): string | null {
   const v = o[key];
@@ -64,7 +66,7 @@ function size(o: Record<string, unknown>, key: string): number | null {
 export function parseMetadata(bytes: Buffer, baseUrl: string): Release {
   if (bytes.length > METADATA_CAP) throw new MetadataError(`latest.json is larger than ${METADATA_CAP} bytes`);
   let o: unknown;
-  try { o = JSON.parse(bytes.toString('utf8')); } catch { throw new MetadataError('latest.json is not JSON'); }
+  try { o = JSON.parse(bytes.toString('utf8')); } catch { throw new NotJson('latest.json is not JSON'); }
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new MetadataError('latest.json must be a JSON object');
   const m = o as Record<string, unknown>;
   const version = field(m, 'version', true)!;

@@ -11,6 +11,8 @@ import { LogError } from '../../events/errors.js';
 import { fsyncDir, nodeFs } from '../../events/logFs.js';
 import type { ArtifactRecord, NewEvent, Slot } from '../../events/types.js';
 import type { SlotStore } from '../boot/slots.js';
+import { Interrupted } from '../errors.js';
+import type { StopWatch } from '../signals.js';
 import { download } from './download.js';
 import type { Release } from './metadata.js';
 
@@ -33,6 +35,9 @@ export interface StageOptions {
   now: () => number;
   record(events: NewEvent[]): Promise<void>;
   progress(artifact: string, bytes: number, total: number | null): void;
+  /** SIGINT/SIGTERM: the download stops between chunks; `checkpoint` is the safe point between artifacts. */
+  stop?: StopWatch;
+  checkpoint?(): Promise<void>;
 }
 
 /** Free bytes where the slot's files go, counting the old artifacts that will be replaced. */
@@ -55,6 +60,8 @@ export async function stage(o: StageOptions): Promise<ArtifactRecord[]> {
   const out: ArtifactRecord[] = [];
   try {
     await o.store.withDir(o.slot, 'rw', async (dir) => {
+      // Still checking: a signal stops here before the slot is touched.
+      await o.checkpoint?.();
       const need = r.artifacts.reduce((n, a) => n + (a.size ?? 0), 0);
       if (need > 0 && freeFor(dir) < need * 1.1) throw new StageFailed('gate', `slot ${o.slot} has ${freeFor(dir)} bytes free; the release needs ${need} + 10 %`, 'free_space');
       // Crash case: from here until the version file is written again, the slot is not bootable.
@@ -62,12 +69,13 @@ export async function stage(o: StageOptions): Promise<ArtifactRecord[]> {
       fsyncDir(nodeFs, dir);
       crashPoint('apply.after-version-removed');
       for (const a of r.artifacts) {
+        await o.checkpoint?.();
         const resumeFrom = o.resume[a.name] ?? 0;
         await o.record([{ type: 'DownloadStarted', attempt: o.attempt, data: { artifact: a.name, url: a.url, ...(a.size !== null ? { bytesExpected: a.size } : {}), ...(resumeFrom ? { resumeFrom } : {}) } }]);
         const got = await download({
           url: a.url, path: join(dir, a.name), idleMs: o.idleMs, resumeFrom, expected: a.size, now: o.now, retries: o.retries,
           onDurable: async (bytes) => { await o.record([{ type: 'DownloadProgress', attempt: o.attempt, data: { artifact: a.name, bytes } }]); crashPoint('apply.after-progress'); },
-          onBytes: (bytes, total) => o.progress(a.name, bytes, total),
+          onBytes: (bytes, total) => o.progress(a.name, bytes, total), stop: o.stop,
         });
         crashPoint('apply.after-download');
         if (got.sha256 !== a.sha256) throw new StageFailed('verify', `${a.name}: SHA-256 ${got.sha256} does not match latest.json's ${a.sha256}`);
@@ -78,8 +86,9 @@ export async function stage(o: StageOptions): Promise<ArtifactRecord[]> {
       crashPoint('apply.after-version-written');
     });
   } catch (err) {
-    // A log that cannot record is the command's end (exit 74), not a download failure.
-    if (err instanceof StageFailed || err instanceof LogError) throw err;
+    // A log that cannot record is the command's end (exit 74), not a download failure; a signal
+    // is the session's to record.
+    if (err instanceof StageFailed || err instanceof LogError || err instanceof Interrupted) throw err;
     throw new StageFailed('download', (err as Error).message);
   }
   return out;

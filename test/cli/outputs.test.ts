@@ -115,6 +115,9 @@ test('every command in --help has its --json output scanned above, or a stated r
       assert.is(r.code, 2);
       assert.match(r.stderr, /^kubesolo-update: demo: demo prints for people; it has no --json output/);
     },
+    // Text for people, as --help and --version are.
+    help: () => assert.match(cliSync(['help']).stdout, /^kubesolo-update — /),
+    version: () => assert.match(cliSync(['version']).stdout, /^\d+\.\d+\.\d+\n$/),
     // The Prometheus text exposition is the format; --json does not change it.
     metrics: () => assert.match(jsonStory.runs.find((r) => r.args[0] === 'metrics')!.stdout, /^# HELP kubesolo_update_/),
   };

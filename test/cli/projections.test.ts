@@ -99,7 +99,8 @@ test('status and history on a node with no log yet', () => {
 test('metrics --textfile writes the exposition atomically', () => {
   const dir = tmpDir();
   writeScenario(join(dir, 'events'));
-  const file = join(tmpDir(), 'textfile', 'kubesolo_update.prom');
+  // The collector's directory must exist: --textfile never creates one (test/cli/exitCodes.test.ts).
+  const file = join(tmpDir(), 'kubesolo_update.prom');
   run(dir, 'metrics', '--textfile', file);
   const text = readFileSync(file, 'utf8');
   assert.match(text, 'kubesolo_update_phase{phase="failed"} 1');

@@ -64,7 +64,7 @@ test('an empty check list never passes a trial: exit 2 naming where it came from
   for (const args of [['healthcheck'], ['healthcheck', '--checks', '']]) {
     const r = ksu(sb, ...args);
     assert.is(r.code, 2, r.stderr);
-    assert.match(r.stderr, args.length === 1 ? /checks is empty \(\S+update\.conf line 1\).*evidence to pass/ : /checks is empty \(--checks\)/);
+    assert.match(r.stderr, args.length === 1 ? /checks is empty \(\S+update\.conf:1\).*evidence to pass/ : /checks is empty \(--checks\)/);
     assert.equal(env(sb), { active_slot: 'B', boot_counter: '2', boot_success: '0' });
   }
 });

@@ -26,6 +26,7 @@ function validValue(spec: KeySpec, r: Rng): { raw: string; value: string | numbe
     case 'bool': { const [raw, value] = r.pick([['1', 1], ['0', 0], ['true', 1], ['FALSE', 0], ['yes', 1], ['off', 0], ['', 0]] as const); return { raw, value }; }
     case 'list': { const xs = Array.from({ length: 1 + r.int(5) }, () => r.pick(['containerd', 'apiserver', 'node-ready', 'disk-writable', 'probe-url', 'x'])); return { raw: xs.join(r.pick([',', ', ', ' ,'])), value: xs }; }
     case 'strings': { const s = r.pick(['true', '/usr/bin/check --flag=1', 'sh -c "exit 0"', 'a#b']); return { raw: s, value: [s] }; }
+    case 'url': { const s = r.pick(['https://updates.example/stable', 'http://127.0.0.1:8080/', 'http://[::1]:9/x?y=1#z', 'HTTPS://Example.org']); return { raw: s, value: s }; }
     default: { const s = r.pick(['https://updates.example/stable', 'http://127.0.0.1:8080/', 'stable', '02:00-04:00', '/etc/kubesolo/update.pub', 'a=b=c', 'value # not a comment']); return { raw: s, value: s }; }
   }
 }
@@ -67,7 +68,7 @@ function check(c: ConfCase): string {
   if ('error' in res) {
     assert.ok(c.kind !== 'valid', `a file made from the table is refused: ${res.error.message}`);
     assert.is((res.error as AgentError).code, 'USAGE');
-    assert.match(res.error.message, new RegExp(`^${CONF} line \\d+: `));
+    assert.match(res.error.message, new RegExp(`^${CONF}:\\d+: `));
     assert.not.match(res.error.message, /\n/, 'one line');
     return 'refused';
   }
@@ -80,10 +81,11 @@ function check(c: ConfCase): string {
       case 'bool': assert.ok(v === 0 || v === 1, `${key}=${v}`); break;
       case 'list': assert.ok(Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== '' && s === s.trim()), `${key}`); break;
       case 'strings': assert.ok(Array.isArray(v) && v.every((s) => typeof s === 'string'), `${key}`); break;
+      case 'url': assert.ok(typeof v === 'string' && /^https?:$/.test(new URL(v).protocol), `${key}=${v}`); break;
       default: assert.type(v, 'string');
     }
   }
-  for (const w of warnings) assert.match(w, new RegExp(`^${CONF} line \\d+: unknown key .* ignored$`));
+  for (const w of warnings) assert.match(w, new RegExp(`^${CONF}:\\d+: unknown key .* ignored$`));
   if (c.values) {
     assert.equal(values, c.values, 'the values written read back');
     assert.equal(warnings, []);

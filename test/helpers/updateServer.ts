@@ -6,16 +6,24 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse, type IncomingMessage } from 'node:http';
 import { join, normalize } from 'node:path';
 
-export interface TestServer { url: string; close(): Promise<void>; hits: Map<string, number> }
+export interface TestServer {
+  url: string;
+  close(): Promise<void>;
+  hits: Map<string, number>;
+  /** Every request in order, with its Range header (to see a download resumed). */
+  requests: Array<{ path: string; range: string | null }>;
+}
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** `dir` may be a function: the directory served is then looked up on each request (a server whose release changes). */
 export async function serve(dir: string | (() => string), routes: Record<string, Handler> = {}, opts: { bytesPerSecond?: number } = {}): Promise<TestServer> {
   const hits = new Map<string, number>();
+  const requests: TestServer['requests'] = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     hits.set(path, (hits.get(path) ?? 0) + 1);
+    requests.push({ path, range: typeof req.headers.range === 'string' ? req.headers.range : null });
     const route = routes[path];
     if (route) return route(req, res);
     const file = join(typeof dir === 'string' ? dir : dir(), normalize(path).replace(/^(\.\.[/\\])+/, ''));
@@ -39,6 +47,7 @@ export async function serve(dir: string | (() => string), routes: Record<string,
   return {
     url: `http://127.0.0.1:${port}/`,
     hits,
+    requests,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

@@ -144,6 +144,8 @@ export class Oracle {
     const outcomes = new Map<string, number>();
     for (const e of events) if (e.attempt && OUTCOMES(e)) outcomes.set(e.attempt, (outcomes.get(e.attempt) ?? 0) + 1);
     for (const [a, n] of outcomes) if (n > 1) return `attempt ${a} has ${n} outcome events`;
+    // Nothing recorded yet (every step so far was refused before a writer ran): nothing to verify.
+    if (!existsSync(sb.dataDir)) return null;
     const verify = await ksuInProcess(['--root', sb.root, 'verify', '--json']);
     if (verify.code !== 0 && !this.onlyTheLoss(verify.stdout)) return `verify: ${verify.stdout}${verify.stderr}`;
     if (stale || !existsSync(join(sb.dataDir, 'state.json'))) return null;

@@ -64,7 +64,10 @@ const hostile: Array<[string, (dir: string) => Record<string, (req: import('node
   ['404', () => ({ '/latest.json': (_q, res) => { res.statusCode = 404; res.end(); } }), [], /latest\.json: HTTP 404/],
   ['500', () => ({ '/latest.json': (_q, res) => { res.statusCode = 500; res.end(); } }), [], /HTTP 500/],
   ['redirect loop', () => ({ '/latest.json': (_q, res) => { res.statusCode = 302; res.setHeader('location', '/loop'); res.end(); }, '/loop': (_q, res) => { res.statusCode = 302; res.setHeader('location', '/latest.json'); res.end(); } }), [], /redirect loop/],
-  ['garbage latest.json', () => ({ '/latest.json': (_q, res) => res.end('<html>oops</html>') }), [], /latest\.json is not JSON/],
+  ['garbage latest.json', () => ({ '/latest.json': (_q, res) => res.end('<html>oops</html>') }), [], /http:\/\/127\.0\.0\.1:\d+\/latest\.json answered with content type \(none\), not JSON \(it begins "<html>oops<\/html>"\)/],
+  // A web server's page where the release directory should be (a wrong --server, a login portal).
+  ['an HTML page', () => ({ '/latest.json': (_q, res) => { res.setHeader('content-type', 'text/html; charset=utf-8'); res.end('<!DOCTYPE html>\n<html><body>Welcome to nginx!</body></html>'); } }), [], /http:\/\/127\.0\.0\.1:\d+\/latest\.json answered with content type text\/html, not JSON \(it begins "<!DOCTYPE html> <html><body>Welcome/],
+  ['JSON by its content type only', () => ({ '/latest.json': (_q, res) => { res.setHeader('content-type', 'application/json'); res.end('{"version": "v1.1.0",'); } }), [], /latest\.json answered with content type application\/json, but the body is not JSON/],
   ['50 MB latest.json', () => ({ '/latest.json': (_q, res) => { res.setHeader('content-length', 50 * 1024 * 1024); res.end(); } }), [], /latest\.json is 52428800 bytes, more than the 1048576 allowed/],
   ['endless latest.json', () => ({ '/latest.json': (_q, res) => { const chunk = Buffer.alloc(65536, 0x20); const pump = () => { while (res.write(chunk)); }; res.on('drain', pump); pump(); } }), [], /latest\.json is more than the 1048576 bytes allowed/],
   ['field of the wrong type', (dir) => ({ '/latest.json': (_q, res) => res.end(JSON.stringify({ ...JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')), vmlinuz_sha256: 12 })) }), [], /"vmlinuz_sha256" must be a string, not number/],
