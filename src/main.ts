@@ -6,29 +6,11 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import type { CliContext, Command, OptionSpec } from './commands/command.js';
-import { events } from './commands/events.js';
-import { note } from './commands/note.js';
-import { verify } from './commands/verify.js';
-import { status } from './commands/status.js';
-import { history } from './commands/history.js';
-import { metrics } from './commands/metrics.js';
-import { rebuild } from './commands/rebuild.js';
-import { config } from './commands/config.js';
-import { activate } from './commands/activate.js';
-import { rollback } from './commands/rollback.js';
-import { healthcheck } from './commands/healthcheck.js';
-import { keygen } from './commands/keygen.js';
-import { check } from './commands/check.js';
-import { apply } from './commands/apply.js';
-import { bootenv } from './commands/bootenv.js';
-import { release } from './commands/release.js';
-import { serve } from './commands/serve.js';
-import { demo } from './commands/demo.js';
+import { COMMANDS, type CommandEntry } from './commands/index.js';
 import { EXIT, codeOf, exitCodeOf, usage } from './errors.js';
 import { resolvePaths } from './paths.js';
 
 const PROG = 'kubesolo-update';
-const COMMANDS: Command[] = [status, history, check, apply, activate, rollback, healthcheck, bootenv, events, note, verify, rebuild, metrics, config, keygen, release, serve, demo];
 
 const GLOBAL: OptionSpec = {
   'data-dir': { type: 'string' },
@@ -96,7 +78,7 @@ function parseSlots(raw: unknown): 'dir' | 'partitions' | undefined {
 }
 
 /** The command named in argv: the first word that is neither a flag nor a global flag's value. */
-function findCommand(argv: string[]): Command | undefined {
+function findCommand(argv: string[]): CommandEntry | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') return undefined;
@@ -140,7 +122,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     let parsed;
     // A command's own flags win over global ones of the same name (release --version V).
-    const options: OptionSpec = { ...GLOBAL, ...(findCommand(argv)?.options ?? {}) };
+    // Only the named command's module is loaded: its options are needed to parse argv at all.
+    const options: OptionSpec = { ...GLOBAL, ...((await findCommand(argv)?.load())?.options ?? {}) };
     try {
       parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     } catch (err) {
@@ -154,8 +137,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       if (values.help) { io.stdout(`${mainHelp()}\n`); return EXIT.OK; }
       throw usage(`no command given; see '${PROG} --help'`);
     }
-    const command = COMMANDS.find((c) => c.name === name);
-    if (!command) throw usage(`unknown command ${JSON.stringify(name)}; see '${PROG} --help'`);
+    const entry = COMMANDS.find((c) => c.name === name);
+    if (!entry) throw usage(`unknown command ${JSON.stringify(name)}; see '${PROG} --help'`);
+    const command = await entry.load();
     commandName = command.name;
     if (values.help) { io.stdout(`${commandHelp(command)}\n`); return EXIT.OK; }
     const ctx: CliContext = {

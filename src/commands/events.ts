@@ -14,7 +14,6 @@ function parseSince(raw: unknown): number {
 
 export const events: Command = {
   name: 'events',
-  summary: 'print the raw event log as JSON lines',
   usage: 'events [--since SEQ] [--type T[,T...]] [--follow]',
   help: `Prints events as NDJSON, one per line, oldest first:
   {"seq":1,"type":"OperatorNote","v":1,"at":"2026-11-24T15:00:00.000Z","boot":"…","data":{"text":"…"}}

@@ -31,7 +31,6 @@ function parseLimit(raw: unknown): number {
 
 export const history: Command = {
   name: 'history',
-  summary: 'every update attempt, newest first',
   usage: 'history [--json] [--limit N] [--attempt ID]',
   help: `Lists every update attempt recorded in the log, newest first: versions, start, duration,
 outcome (success, failed, rolled_back, open) and why it failed or was rolled back.

@@ -6,7 +6,6 @@ import { logFacts, readProjections } from '../session/readers.js';
 
 export const status: Command = {
   name: 'status',
-  summary: 'slots, boot environment, the current attempt and the log position',
   usage: 'status [--json]',
   help: `Shows what the log says about this node: the version in each slot, the boot environment,
 the last attempt and its outcome, the current phase (an "Update Lifecycle" section when it is not
