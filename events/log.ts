@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import { readBootId } from './bootId.js';
 import { LogCursor, type LogProblem } from './cursor.js';
 import { LogError, openError } from './errors.js';
-import { acquireLock, type HeldLock } from './lock.js';
+import type { HeldLock } from './lock.js';
 import type { LogFs } from './logFs.js';
 import { follow$, replay$, type StreamOptions } from './stream.js';
 import { systemClock } from './systemClock.js';
 import type { NewEvent, StoredEvent } from './types.js';
 import { verifyLog, type VerifyReport } from './verify.js';
-import { LogWriter, type AppendResult } from './writer.js';
+import type { AppendResult, LogWriter } from './writer.js';
 
 export interface OpenOptions {
   /** Take the lock and recover the tail, so that `append` works. Readers never lock or modify files. */
@@ -48,6 +48,8 @@ export class EventLog {
 
   static async open(dataDir: string, opts: OpenOptions): Promise<EventLog> {
     if (!opts.writer) return new EventLog(dataDir, opts, null, null);
+    // The writer's half (proper-lockfile, recovery) loads only here: a reader never needs it.
+    const [{ acquireLock }, { LogWriter }] = await Promise.all([import('./lock.js'), import('./writer.js')]);
     const kernelBoot = readBootId() ?? 'unknown';
     try {
       mkdirSync(dataDir, { recursive: true });

@@ -1,7 +1,7 @@
 /** What readers share: the log opened without a lock, the projections, problem lines. */
 import { join } from 'node:path';
 import type { LogProblem } from '../../events/cursor.js';
-import { EventLog } from '../../events/log.js';
+import type { EventLog } from '../../events/log.js';
 import { nodeFs } from '../../events/logFs.js';
 import { segmentStats } from '../../events/segments.js';
 import type { LogFacts } from '../../projections/statusView.js';
@@ -19,6 +19,8 @@ const warnCorrupt = (env: ReaderEnv) => (p: LogProblem) => {
 };
 
 export async function openReader(env: ReaderEnv): Promise<EventLog> {
+  // Loaded here, not on import: status and history read through the projections and never need it.
+  const { EventLog } = await import('../../events/log.js');
   return EventLog.open(env.paths.dataDir, { writer: false, onProblem: warnCorrupt(env) });
 }
 
