@@ -18,10 +18,10 @@ const REQUESTS = 20_000;
 
 const memKiB = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 
-async function staticServer(file: string): Promise<{ url: string; stop(): void }> {
+async function staticServer(file: string): Promise<{ url: string; pid: number; stop(): void }> {
   const child = spawn(process.execPath, [STATIC, file], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(JSON.parse(String(d)).listening)));
-  return { url, stop: () => child.kill('SIGTERM') };
+  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
 }
 
 /** wrk when installed; else a Node loop, whose own tail latency on a small machine shows in both sides. */
@@ -49,9 +49,11 @@ export async function serveBench(bigDataDir: string, emptyDataDir: string, total
     const base = await staticServer(bodyFile);
     let served: { p50: number; p99: number };
     let baseline: { p50: number; p99: number };
+    let baseRss: number;
     try {
       baseline = await measure(`${base.url}metrics`);
       served = await measure(`${big.url}metrics`);
+      baseRss = memKiB(base.pid, 'VmRSS');
     } finally {
       base.stop();
     }
@@ -60,6 +62,8 @@ export async function serveBench(bigDataDir: string, emptyDataDir: string, total
     return [
       row(`serve /metrics p50, ${CLIENTS} concurrent clients (${CLIENT}), ${label} vs bare node:http serving the same bytes`, served.p50, 'ms', baseline.p50, 'info'),
       row(`serve /metrics p99, ${CLIENTS} concurrent clients (${CLIENT}), ${label} vs bare node:http serving the same bytes`, served.p99, 'ms', baseline.p99, 'value <= 5'),
+      row(`serve resident memory after the load, ${label} vs bare node:http after the same load`, memKiB(big.child.pid!, 'VmRSS') / 1024, 'MiB', baseRss / 1024, 'ratio <= 1.3'),
+      row(`serve resident memory after the load, empty log vs bare node:http after the same load`, memKiB(empty.child.pid!, 'VmRSS') / 1024, 'MiB', baseRss / 1024, 'ratio <= 1.3'),
       row(`serve resident memory after the load, ${label} vs empty log`, memKiB(big.child.pid!, 'VmRSS') / 1024, 'MiB', memKiB(empty.child.pid!, 'VmRSS') / 1024, 'info'),
       row(`serve peak memory (VmHWM, includes loading the log), ${label} vs empty log`, memKiB(big.child.pid!, 'VmHWM') / 1024, 'MiB', memKiB(empty.child.pid!, 'VmHWM') / 1024, 'info'),
     ];
