@@ -65,7 +65,9 @@ export class LogCursor {
   private limit = Infinity;
   /** The last record's bytes; hashed only when asked, so plain replay pays no SHA-256 per record. */
   private lastFrame: { buf: Buffer; at: number; bytes: number } | null = null;
-  private headAt: { segment: string; offset: number } | null = null;
+  // Two fields, not an object: replay sets them once per record.
+  private headSegment: string | null = null;
+  private headOffset = 0;
 
   constructor(private readonly dir: string, private readonly opts: CursorOptions = {}) {
     this.fs = opts.fs ?? nodeFs;
@@ -78,7 +80,8 @@ export class LogCursor {
         this.offset = start.offset;
         this.expectSeq = start.seq + 1;
         this.startHead = start.head;
-        this.headAt = start.headSegment ? { segment: start.headSegment, offset: start.headOffset } : null;
+        this.headSegment = start.headSegment;
+        this.headOffset = start.headSegment ? start.headOffset : 0;
       }
     }
   }
@@ -88,7 +91,7 @@ export class LogCursor {
   /** Where this cursor stands now. */
   get position(): LogPosition {
     return {
-      seq: this.lastSeq, head: this.head, headSegment: this.headAt?.segment ?? null, headOffset: this.headAt?.offset ?? 0,
+      seq: this.lastSeq, head: this.head, headSegment: this.headSegment, headOffset: this.headOffset,
       segment: this.segment?.name ?? null, offset: this.offset,
     };
   }
@@ -243,7 +246,8 @@ export class LogCursor {
       this.report({ segment: seg.name, offset, bytes, reason: `hash chain broken: record at seq ${p.seq} does not follow the record before it`, kind: 'corrupt' });
     }
     this.lastFrame = item;
-    this.headAt = { segment: seg.name, offset };
+    this.headSegment = seg.name;
+    this.headOffset = offset;
     if (this.opts.chain) this.prevHash = hashFrame(frameOf(item));
     this.adjacent = true;
     this.expectSeq = p.seq + count;

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { Packr } from 'msgpackr';
+import { Packr } from 'msgpackr/pack';
 
 /** "\x89KSULOG\n": the high byte catches 7-bit mangling, the newline catches text-mode rewriting. */
 export const SEGMENT_MAGIC = Buffer.from([0x89, 0x4b, 0x53, 0x55, 0x4c, 0x4f, 0x47, 0x0a]);

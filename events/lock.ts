@@ -6,7 +6,7 @@
  * namespace whose process is gone. Anything else (another pid namespace, a live pid, no readable
  * owner) waits until its heartbeat is stale. A takeover claims the old directory with an atomic
  * rename, so of two processes that judged the same lock dead only one wins (proper-lockfile #121);
- * the owner file's nonce is re-checked before every append as a second line of defence.
+ * the owner file is re-checked before every append as a second line of defence.
  */
 import * as nodeFs from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -51,6 +51,27 @@ export function startTicks(pid: number): number | undefined {
     return Number(fields[19]);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether the owner file holds exactly `bytes` (what we wrote, nonce and all): the per-append
+ * check. One open, one read into `scratch` (one byte longer, to see a longer file) and one close,
+ * and no parsing: it was most of an append's CPU as readFileSync + JSON.parse.
+ */
+function ownerFileIs(lockPath: string, bytes: Buffer, scratch: Buffer): boolean {
+  let fd: number;
+  try {
+    fd = nodeFs.openSync(join(lockPath, OWNER), 'r');
+  } catch {
+    return false;
+  }
+  try {
+    return nodeFs.readSync(fd, scratch, 0, scratch.length, 0) === bytes.length && scratch.compare(bytes, 0, bytes.length, 0, bytes.length) === 0;
+  } catch {
+    return false;
+  } finally {
+    nodeFs.closeSync(fd);
   }
 }
 
@@ -161,6 +182,8 @@ export async function acquireLock(dataDir: string, opts: LockOptions): Promise<H
     pid: process.pid, pidNs: pidNamespace(), bootId: opts.bootId, command: opts.command ?? process.argv.slice(1).join(' '),
     startedAt: new Date(systemClock()).toISOString(), startTicks: startTicks(process.pid), nonce: randomBytes(12).toString('hex'),
   };
+  const ownerBytes = Buffer.from(JSON.stringify(owner));
+  const scratch = Buffer.alloc(ownerBytes.length + 1);
   // The owner file goes in between mkdir and proper-lockfile's mtime probe, so the heartbeat's
   // "is the mtime still ours" check is not upset by it; and a removal empties the directory first.
   const lockFs = {
@@ -169,7 +192,7 @@ export async function acquireLock(dataDir: string, opts: LockOptions): Promise<H
       nodeFs.mkdir(p, (err) => {
         if (err) return cb(err);
         try {
-          nodeFs.writeFileSync(join(p, OWNER + '.tmp'), JSON.stringify(owner));
+          nodeFs.writeFileSync(join(p, OWNER + '.tmp'), ownerBytes);
           nodeFs.renameSync(join(p, OWNER + '.tmp'), join(p, OWNER));
         } catch (e) {
           nodeFs.rmSync(p, { recursive: true, force: true });
@@ -201,7 +224,8 @@ export async function acquireLock(dataDir: string, opts: LockOptions): Promise<H
       return {
         path, owner,
         check() {
-          if (lost || readOwner(path)?.nonce !== owner.nonce) {
+          // Exactly our bytes: at least as strict as comparing the nonce, which they contain.
+          if (lost || !ownerFileIs(path, ownerBytes, scratch)) {
             lost = true;
             throw new LogError('LOCK_LOST', `the log lock ${path} is no longer ours; appending stopped`);
           }

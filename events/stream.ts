@@ -6,11 +6,19 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { Observable } from 'rxjs';
+import { createRequire } from 'node:module';
+import type { Observable } from 'rxjs';
 import { LogCursor, type CursorOptions } from './cursor.js';
 import type { StoredEvent } from './types.js';
 
 const CHUNK = 4096;
+
+/**
+ * rxjs on first use, not on import: it is the largest module this package loads, and the log's
+ * one-shot readers (status, history) import this file through log.ts without ever streaming.
+ * `import 'rxjs'` resolves to the same CommonJS build, so Observables are the same class.
+ */
+const rxjs = (): typeof import('rxjs') => createRequire(import.meta.url)('rxjs');
 
 export interface StreamOptions extends Pick<CursorOptions, 'fromSeq' | 'start' | 'onProblem' | 'fs'> {
   /** Poll interval of follow$ in ms; fs.watch usually wakes it sooner. */
@@ -35,14 +43,14 @@ async function drain(cursor: LogCursor, emit: (e: StoredEvent) => void, closed: 
 }
 
 export function replay$(dir: string, opts: StreamOptions = {}): Observable<StoredEvent> {
-  return new Observable<StoredEvent>((sub) => {
+  return new (rxjs().Observable)<StoredEvent>((sub) => {
     const cursor = new LogCursor(dir, opts);
     drain(cursor, (e) => sub.next(e), () => sub.closed).then(() => sub.complete(), (err) => sub.error(err));
   });
 }
 
 export function follow$(dir: string, opts: StreamOptions = {}): Observable<StoredEvent> {
-  return new Observable<StoredEvent>((sub) => {
+  return new (rxjs().Observable)<StoredEvent>((sub) => {
     const cursor = opts.cursor ?? new LogCursor(dir, opts);
     let running = false;
     let again = false;

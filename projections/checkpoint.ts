@@ -7,7 +7,7 @@
  * version, length, CRC, shape) decodes to null: the caller rebuilds from the log. Pure.
  */
 import { crc32 } from 'node:zlib';
-import { Packr } from 'msgpackr';
+import { Packr } from 'msgpackr/pack';
 import type { LogPosition } from '../events/cursor.js';
 import { PROJECTION_VERSION, type Projections } from './index.js';
 

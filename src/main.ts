@@ -6,31 +6,12 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import type { CliContext, Command, OptionSpec } from './commands/command.js';
-import { events } from './commands/events.js';
-import { note } from './commands/note.js';
-import { verify } from './commands/verify.js';
-import { status } from './commands/status.js';
-import { history } from './commands/history.js';
-import { metrics } from './commands/metrics.js';
-import { rebuild } from './commands/rebuild.js';
-import { repair } from './commands/repair.js';
-import { config } from './commands/config.js';
-import { activate } from './commands/activate.js';
-import { rollback } from './commands/rollback.js';
-import { healthcheck } from './commands/healthcheck.js';
-import { keygen } from './commands/keygen.js';
-import { check } from './commands/check.js';
-import { apply } from './commands/apply.js';
-import { bootenv } from './commands/bootenv.js';
-import { release } from './commands/release.js';
-import { serve } from './commands/serve.js';
-import { demo } from './commands/demo.js';
+import { COMMANDS, type CommandEntry } from './commands/index.js';
 import { EXIT, codeOf, exitCodeOf, usage } from './errors.js';
 import { resolvePaths } from './paths.js';
 import type { SignalHold } from './signals.js';
 
 const PROG = 'kubesolo-update';
-const COMMANDS: Command[] = [status, history, check, apply, activate, rollback, healthcheck, bootenv, events, note, verify, repair, rebuild, metrics, config, keygen, release, serve, demo];
 
 const GLOBAL: OptionSpec = {
   'data-dir': { type: 'string' },
@@ -92,14 +73,14 @@ function commandHelp(c: Command): string {
 }
 
 /** `help [COMMAND]`: the main text, or one command's. */
-function helpFor(topic: string[]): string {
+async function helpFor(topic: string[]): Promise<string> {
   if (topic.length > 1) throw usage(`unexpected argument ${JSON.stringify(topic[1])}; see '${PROG} help'`);
   const [name] = topic;
   if (name === undefined || name === 'help') return mainHelp();
   if (name === 'version') return `Usage: ${PROG} version\n\nPrints the version of ${PROG} (the same as --version).`;
   const c = COMMANDS.find((x) => x.name === name);
   if (!c) throw usage(`unknown command ${JSON.stringify(name)}; see '${PROG} --help'`);
-  return commandHelp(c);
+  return commandHelp(await c.load());
 }
 
 /** A number parseArgs would read as a flag: `--limit -1`. */
@@ -135,7 +116,7 @@ function parseSlots(raw: unknown): 'dir' | 'partitions' | undefined {
 }
 
 /** The command named in argv: the first word that is neither a flag nor a global flag's value. */
-function findCommand(argv: string[]): Command | undefined {
+function findCommand(argv: string[]): CommandEntry | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') return undefined;
@@ -183,7 +164,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     let parsed;
     // A command's own flags win over global ones of the same name (release --version V).
-    const options: OptionSpec = { ...GLOBAL, ...(named?.options ?? {}) };
+    // Only the named command's module is loaded: its options are needed to parse argv at all.
+    const options: OptionSpec = { ...GLOBAL, ...((await named?.load())?.options ?? {}) };
     try {
       parsed = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, strict: true });
     } catch (err) {
@@ -193,15 +175,16 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const { values, positionals } = parsed;
     const [name, ...rest] = positionals;
     if (name === 'help' || name === 'version') commandName = name;
-    if (name === 'help') { io.stdout(`${helpFor(rest)}\n`); return EXIT.OK; }
+    if (name === 'help') { io.stdout(`${await helpFor(rest)}\n`); return EXIT.OK; }
     if (name === 'version' && rest.length > 0) throw usage(`unexpected argument ${JSON.stringify(rest[0])}; see '${PROG} help'`);
     if (values.version === true || name === 'version') { io.stdout(`${version()}\n`); return EXIT.OK; }
     if (!name) {
       if (values.help) { io.stdout(`${mainHelp()}\n`); return EXIT.OK; }
       throw usage(`no command given; see '${PROG} --help'`);
     }
-    const command = COMMANDS.find((c) => c.name === name);
-    if (!command) throw usage(`unknown command ${JSON.stringify(name)}; see '${PROG} --help'`);
+    const entry = COMMANDS.find((c) => c.name === name);
+    if (!entry) throw usage(`unknown command ${JSON.stringify(name)}; see '${PROG} --help'`);
+    const command = await entry.load();
     commandName = command.name;
     if (values.help) { io.stdout(`${commandHelp(command)}\n`); return EXIT.OK; }
     const allowed = command.positionals ?? 0;

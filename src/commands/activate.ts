@@ -5,7 +5,6 @@ import type { Command } from './command.js';
 
 export const activate: Command = {
   name: 'activate',
-  summary: 'point the bootloader at the staged slot, on trial',
   usage: 'activate',
   help: `Makes the staged slot boot next, on trial: grubenv gets active_slot=<slot>, boot_counter=3,
 boot_success=0. The new slot must then pass a health check (kubesolo-update healthcheck) within

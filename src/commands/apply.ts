@@ -19,7 +19,6 @@ import { updateSettings } from './updateSettings.js';
 
 export const apply: Command = {
   name: 'apply',
-  summary: 'download, verify and stage the offered release into the passive slot',
   usage: 'apply [--server URL] [--force] [--allow-downgrade] [--allow-rejected] [--progress json] [...]',
   help: `Installs the release the server offers into the passive slot, without activating it:
   0. a lost log range nobody has acknowledged (LogLost without 'repair --accept-loss'): refused,

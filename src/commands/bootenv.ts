@@ -12,7 +12,6 @@ const MODES = {
 
 export const bootenv: Command = {
   name: 'bootenv',
-  summary: 'bootenv init: write a complete GRUB environment block from what the log knows',
   usage: 'bootenv init',
   help: `Writes the GRUB environment block (--grubenv, default /boot/grub/grubenv) when it is missing,
 incomplete or not a block at all — never by guessing, always between an Intent and its outcome:

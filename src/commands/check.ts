@@ -13,7 +13,6 @@ import { updateSettings } from './updateSettings.js';
 
 export const check: Command = {
   name: 'check',
-  summary: 'ask the update server what is available, and whether apply would take it',
   usage: 'check [--server URL] [--channel C] [--pubkey FILE] [--http-timeout S] [--allow-downgrade] [--allow-rejected]',
   help: `Fetches <server>/latest.json, validates it, authenticates it when a public key is configured
 (unsigned metadata then fails), and reports the running version, the offered one, its release

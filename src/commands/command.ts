@@ -1,4 +1,4 @@
-/** The shape every CLI command has; cli.ts registers them in one table. */
+/** The shape every CLI command has; commands/index.ts lists them (name, summary, loader). */
 import type { ParseArgsConfig } from 'node:util';
 import type { SessionEnv } from '../session/writer.js';
 
@@ -13,7 +13,6 @@ export interface CliContext extends SessionEnv {
 
 export interface Command {
   name: string;
-  summary: string;
   usage: string;
   /** Text after the usage line in `--help`: what it does, its flags, exit codes, an example. */
   help: string;

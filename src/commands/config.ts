@@ -10,7 +10,6 @@ const show = (v: unknown) => (v === null ? '(unset)' : Array.isArray(v) ? (v.len
 
 export const config: Command = {
   name: 'config',
-  summary: 'the effective configuration and where each value came from',
   usage: 'config [--json] [--KEY VALUE ...]',
   help: `Shows every setting with its effective value and its source: a flag, update.conf
 (--conf, default /etc/kubesolo/update.conf) or the default. Precedence: flag > file > default.

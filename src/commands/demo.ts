@@ -14,7 +14,6 @@ function emptyDir(dir: string): string {
 
 export const demo: Command = {
   name: 'demo',
-  summary: 'a whole update lifecycle in a sandbox: one update verified, one rolled back by GRUB',
   usage: 'demo [--dir DIR] [--keep]',
   help: `Runs the A/B update lifecycle on a throw-away node, with nothing but Node: a --root sandbox
 (GRUB environment block, slots A and B as directories, kernel command line, boot id), a key pair

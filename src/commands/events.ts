@@ -4,7 +4,7 @@ import { isPast } from '../../projections/bound.js';
 import { eventLine } from '../../projections/eventJson.js';
 import { usage } from '../errors.js';
 import type { Command } from './command.js';
-import { checkBound, parseBound } from './logBound.js';
+import { checkBound, parseBound } from '../session/logBound.js';
 import { openReader, readProjections, type ReaderEnv } from '../session/readers.js';
 
 function parseSince(raw: unknown): number {
@@ -29,7 +29,6 @@ function checkTypes(types: Set<string>, env: ReaderEnv): void {
 
 export const events: Command = {
   name: 'events',
-  summary: 'print the raw event log as JSON lines',
   usage: 'events [--since SEQ] [--until SEQ|TIME] [--type T[,T...]] [--follow]',
   help: `Prints events as NDJSON, one per line, oldest first:
   {"seq":1,"type":"OperatorNote","v":1,"at":"2026-11-24T15:00:00.000Z","boot":"…","data":{"text":"…"}}

@@ -17,7 +17,6 @@ function report(results: CheckResult[]): string {
 
 export const healthcheck: Command = {
   name: 'healthcheck',
-  summary: 'run the health checks; on a slot on trial, mark it good or count the failure',
   usage: 'healthcheck [--checks a,b] [--check-command CMD]... [--healthcheck-url URL] [--timeout S] [--auto-rollback-after N]',
   help: `Runs the health checks, retrying what fails until --timeout (default 120 s) runs out:
 ${CHECK_NAMES.map((n) => `  ${n}`).join('\n')}

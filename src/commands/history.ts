@@ -7,7 +7,7 @@ import type { LossRecord } from '../../projections/node.js';
 import { AgentError, usage } from '../errors.js';
 import { loadProjectionsUntil } from '../persist/loadUntil.js';
 import type { Command } from './command.js';
-import { checkBound, parseBound } from './logBound.js';
+import { checkBound, parseBound } from '../session/logBound.js';
 import { openReader, readProjections, requireDataDir, warnCorrupt } from '../session/readers.js';
 
 function duration(a: AttemptJson): string {
@@ -54,7 +54,6 @@ function parseLimit(raw: unknown): number {
 
 export const history: Command = {
   name: 'history',
-  summary: 'every update attempt, newest first',
   usage: 'history [--json] [--limit N] [--attempt ID] [--until TIME|SEQ]',
   help: `Lists every update attempt recorded in the log, newest first: versions, start, duration,
 outcome (success, failed, rolled_back, open) and why it failed or was rolled back.

@@ -6,7 +6,6 @@ import type { Command } from './command.js';
 
 export const keygen: Command = {
   name: 'keygen',
-  summary: 'publisher: make an Ed25519 key pair for signing releases',
   usage: 'keygen --out DIR',
   help: `Writes DIR/update.key (the private key, PKCS#8 PEM, mode 0600: keep it off the nodes) and
 DIR/update.pub (the public key as 64 hex characters: what nodes read with --pubkey / pubkey=).

@@ -24,7 +24,6 @@ function textfileTarget(raw: string): string {
 
 export const metrics: Command = {
   name: 'metrics',
-  summary: 'print the Prometheus metrics once, or write them for node_exporter',
   usage: 'metrics [--textfile PATH]',
   help: `Prints the metrics exposition (Prometheus text format 0.0.4), built from the log: the
 upstream series kubesolo_update_phase{phase}, kubesolo_update_attempts_total and

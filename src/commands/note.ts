@@ -6,7 +6,6 @@ const MAX_NOTE = 16 * 1024;
 
 export const note: Command = {
   name: 'note',
-  summary: 'add an operator note to the audit trail',
   usage: 'note TEXT',
   help: `Appends an OperatorNote event: a line in the node's permanent history, e.g. "replaced disk".
 The text is everything after the command (quote it to keep it one argument).

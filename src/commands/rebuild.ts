@@ -7,7 +7,6 @@ import { withSession } from '../session/writer.js';
 
 export const rebuild: Command = {
   name: 'rebuild',
-  summary: 'rebuild state.json and the checkpoint from the whole log',
   usage: 'rebuild',
   help: `Deletes the persisted views (state.json and the checkpoint) and folds every event of the log
 again from seq 1. They are caches of the log; this is what to run after restoring a backup, or to

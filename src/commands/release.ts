@@ -14,7 +14,6 @@ function sha256File(path: string): string {
 
 export const release: Command = {
   name: 'release',
-  summary: 'publisher: build a signed release directory to serve',
   usage: 'release --version V --kernel F --initramfs F --key K --out DIR [--channel C] [--arch A] [--min-compatible V] [--notes TEXT] [--base-url URL]',
   help: `Writes a directory any web server can serve as <server>/: latest.json (with sizes, signed:
 latest.json.sig), vmlinuz and kubesolo-os.gz with their .sig files (Ed25519, 128 hex chars).

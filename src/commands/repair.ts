@@ -7,7 +7,6 @@ import { withSession } from '../session/writer.js';
 
 export const repair: Command = {
   name: 'repair',
-  summary: 'acknowledge a lost log range (--accept-loss) after reviewing it',
   usage: 'repair --accept-loss [--reason TEXT]',
   help: `When the log holds less than it had vouched for (its checkpoint recorded a later seq or
 another head, or a segment's name proves a seq that is gone), the first writer command records

@@ -7,7 +7,6 @@ import type { Command } from './command.js';
 
 export const rollback: Command = {
   name: 'rollback',
-  summary: 'point the bootloader back at the other slot',
   usage: 'rollback [--to A|B] [--reason TEXT]',
   help: `Points GRUB at another slot as a verified boot (active_slot=<slot>, boot_counter=3,
 boot_success=1) and records RolledBack {by: "manual"}. With a switch pending (grubenv points at a

@@ -10,7 +10,6 @@ import { describeProblem } from '../session/readers.js';
 
 export const serve: Command = {
   name: 'serve',
-  summary: 'HTTP: /metrics for Prometheus, /status, /history, /events (live), /healthz',
   usage: 'serve [--listen ADDR:PORT]',
   help: `Serves what the log says over HTTP until SIGTERM or SIGINT:
 

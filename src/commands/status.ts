@@ -4,12 +4,11 @@ import { statusJson, statusText } from '../../projections/statusView.js';
 import { readBootFacts } from '../boot/bootFacts.js';
 import { loadProjectionsUntil } from '../persist/loadUntil.js';
 import type { Command } from './command.js';
-import { checkBound, parseBound } from './logBound.js';
+import { checkBound, parseBound } from '../session/logBound.js';
 import { logFacts, readProjections, warnCorrupt } from '../session/readers.js';
 
 export const status: Command = {
   name: 'status',
-  summary: 'slots, boot environment, the current attempt and the log position',
   usage: 'status [--json] [--at TIME|SEQ]',
   help: `Shows what the log says about this node: the version in each slot, the boot environment,
 the last attempt and its outcome, the current phase (an "Update Lifecycle" section when it is not

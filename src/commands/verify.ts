@@ -31,7 +31,6 @@ function human(r: VerifyReport, dir: string, losses: LossRecord[]): string {
 
 export const verify: Command = {
   name: 'verify',
-  summary: 'check every record of the log (checksums, seq order, hash chain)',
   usage: 'verify',
   help: `Reads every segment and record: CRC-32 of each record, seq numbers contiguous and in order,
 and the SHA-256 chain linking each record to the one before (which catches a record edited even

@@ -3,7 +3,7 @@ import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogProblem } from '../../events/cursor.js';
 import { LogError } from '../../events/errors.js';
-import { EventLog } from '../../events/log.js';
+import type { EventLog } from '../../events/log.js';
 import { nodeFs } from '../../events/logFs.js';
 import { segmentStats } from '../../events/segments.js';
 import type { LogFacts } from '../../projections/statusView.js';
@@ -43,6 +43,8 @@ export function requireDataDir(env: ReaderEnv): void {
 /** Opens the log to read, without a lock; a missing data directory is an error (requireDataDir). */
 export async function openReader(env: ReaderEnv): Promise<EventLog> {
   requireDataDir(env);
+  // Loaded here, not on import: status and history read through the projections and never need it.
+  const { EventLog } = await import('../../events/log.js');
   return EventLog.open(env.paths.dataDir, { writer: false, onProblem: warnCorrupt(env) });
 }
 

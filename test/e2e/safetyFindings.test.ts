@@ -145,9 +145,12 @@ test('check holds no lock on the network: a rollback goes ahead while check wait
   const sb = await onTrial();
   const silent = createServer(() => { /* never answers */ });
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  // The rollback runs once check's request has reached the server: check is then surely waiting
+  // on the network (a fixed delay would, on a busy machine, run it before check even started).
+  const asked = new Promise((r) => silent.once('request', r));
   const check = spawn(process.execPath, [CLI, '--root', sb.root, 'check', '--server', `http://127.0.0.1:${(silent.address() as { port: number }).port}/`, '--http-timeout', '30'], { env: { ...process.env, ...E } });
   try {
-    await new Promise((r) => setTimeout(r, 1000));
+    await asked;
     const r = ksu(sb, 'rollback');
     assert.is(r.code, 0, r.stderr);
     assert.equal(env(sb), { active_slot: 'A', boot_counter: '3', boot_success: '1' });

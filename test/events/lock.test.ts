@@ -1,5 +1,5 @@
 /** The single-writer lock with real processes: takeover rules, waiting, compromise. */
-import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -136,6 +136,30 @@ test('a lost lock stops appending and is reported once, never thrown from a time
   const texts: string[] = [];
   for await (const e of reader.read()) texts.push((e.data as { text: string }).text);
   assert.equal(texts, ['before']);
+});
+
+test('the owner file rewritten in place (same inode, same length, another nonce) is a lost lock', async () => {
+  const dir = tmpDir();
+  const log = await EventLog.open(dir, { writer: true });
+  await log.append(note('ours'));
+  const ownerFile = join(dir, 'lock', 'owner.json');
+  const ours = readFileSync(ownerFile, 'utf8');
+  const nonce = JSON.parse(ours).nonce as string;
+  writeFileSync(ownerFile, ours.replace(nonce, nonce.replace(/./g, (c) => (c === 'a' ? 'b' : 'a'))));
+  let err: unknown;
+  try { await log.append(note('split brain')); } catch (e) { err = e; }
+  assert.is((err as LogError).code, 'LOCK_LOST');
+  await log.close();
+});
+
+test('the owner file with anything after our bytes is a lost lock', async () => {
+  const dir = tmpDir();
+  const log = await EventLog.open(dir, { writer: true });
+  appendFileSync(join(dir, 'lock', 'owner.json'), ' ');
+  let err: unknown;
+  try { await log.append(note('after')); } catch (e) { err = e; }
+  assert.is((err as LogError).code, 'LOCK_LOST');
+  await log.close();
 });
 
 test('a lock taken over under us: the owner check refuses our next append', async () => {

@@ -1,8 +1,10 @@
-/** replay$ and follow$ against a real writer in another process, across segment rotation. */
+/** read, readBatches, replay$ and follow$: against a real writer (in another process for follow$), across segment rotation. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { EventLog } from '../../events/log.js';
+import { nodeFs } from '../../events/logFs.js';
+import { LogWriter } from '../../events/writer.js';
 import type { StoredEvent } from '../../events/types.js';
 import { spawnHelper } from '../helpers/child.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -19,6 +21,35 @@ test('replay$ emits what is there, in order, then completes', async () => {
   assert.equal(all.map((e) => e.seq), Array.from({ length: 20 }, (_, i) => i + 1));
   const tail = await firstValueFrom(r.replay$({ fromSeq: 15 }).pipe(toArray()));
   assert.equal(tail.map((e) => e.seq), [15, 16, 17, 18, 19, 20]);
+});
+
+test('read and readBatches give the same events in order; batches are whole records, none empty', async () => {
+  const dir = tmpDir();
+  // Records of 1–3 events, so some record straddles where a batch would end; no fsync: generation only.
+  const w = LogWriter.open(`${dir}/events`, { clock: () => 1_764_000_000_000, bootId: 'test-boot', fs: { ...nodeFs, fdatasyncSync: () => {} }, segmentBytes: 64 * 1024 });
+  let total = 0;
+  for (let i = 0; total < 3000; i++) {
+    const n = 1 + (i % 3);
+    w.append(Array.from({ length: n }, (_, k) => note(`r${i}e${k}`)[0]));
+    total += n;
+  }
+  w.close();
+  const log = await EventLog.open(dir, { writer: false });
+  const seqs: number[] = [];
+  for await (const e of log.read()) seqs.push(e.seq);
+  assert.equal(seqs, Array.from({ length: total }, (_, i) => i + 1));
+  const batches: StoredEvent[][] = [];
+  for await (const b of log.readBatches()) batches.push(b);
+  assert.equal(batches.flat().map((e) => e.seq), seqs);
+  assert.ok(batches.length >= 3, `${batches.length} batches`);
+  for (const b of batches) {
+    assert.ok(b.length > 0);
+    const records = new Set(b.map((e) => (e.data as { text: string }).text.split('e')[0]));
+    for (const r of records) assert.is(b.filter((e) => (e.data as { text: string }).text.startsWith(`${r}e`)).length, 1 + (Number(r.slice(1)) % 3), `record ${r} whole`);
+  }
+  const from = [];
+  for await (const b of log.readBatches({ fromSeq: total - 4 })) from.push(...b.map((e) => e.seq));
+  assert.equal(from, [total - 4, total - 3, total - 2, total - 1, total]);
 });
 
 for (const watch of [true, false]) {
