@@ -14,6 +14,7 @@ import {
 } from './format.js';
 import { crashPoint } from './crashPoint.js';
 import { lossAgainst, seqOnly, worstLoss, type Evidence } from './evidence.js';
+import { confirmPosition } from './position.js';
 import { LogError, openError } from './errors.js';
 import { fsyncDir, nodeFs, type LogFs } from './logFs.js';
 import { quarantineTail, reconcilePending, type Repair, type TornTail } from './repair.js';
@@ -149,9 +150,9 @@ export class LogWriter {
     const segments = listSegments(this.fs, this.dir);
     const repairs: Repair[] = [];
     const vouched: Evidence[] = [];
-    let start: TailState | null = segments.length === 0 ? { nextSeq: 1, lastHash: ZERO_HASH } : this.adoptLast(segments, repairs, vouched);
-    const lastSeq = (start?.nextSeq ?? this.nextSeq) - 1;
     const external = this.opts.evidence?.() ?? null;
+    let start: TailState | null = segments.length === 0 ? { nextSeq: 1, lastHash: ZERO_HASH } : this.adoptLast(segments, repairs, vouched, external);
+    const lastSeq = (start?.nextSeq ?? this.nextSeq) - 1;
     if (external) vouched.push(external);
     const loss = worstLoss(vouched.map((ev) => lossAgainst(this.dir, this.fs, lastSeq, ev)));
     // Appending goes on after the lost range, in a new segment, so no seq is ever used twice.
@@ -178,7 +179,7 @@ export class LogWriter {
    * Adopts the newest segment for appending, after cutting a torn tail off it; or, when no
    * trustworthy segment is left to append to, returns where a new one must start.
    */
-  private adoptLast(segments: SegmentRef[], repairs: Repair[], vouched: Evidence[]): TailState | null {
+  private adoptLast(segments: SegmentRef[], repairs: Repair[], vouched: Evidence[], evidence: Evidence | null): TailState | null {
     // Trailing segments with an untrustworthy header and nothing of ours in them are moved aside
     // (kept in quarantine), so that the newest segment is always one a reader can follow.
     for (;;) {
@@ -186,7 +187,7 @@ export class LogWriter {
       const fd = this.fs.openSync(last.path, 'r+');
       const src = fileSource(this.fs, fd);
       const header = readHeader(src);
-      const found = lastFrameOf(src, last.baseSeq);
+      const found = lastFrameOf(src, last.baseSeq, this.resumePoint(last, evidence));
       if (!('error' in header)) {
         if (found.tail) repairs.push(quarantineTail(this.fs, this.dir, last, { fd, ...found.tail }, this.opts.clock()));
         this.fd = fd;
@@ -208,6 +209,19 @@ export class LogWriter {
       segments = segments.slice(0, -1);
       if (segments.length === 0) return { nextSeq: last.baseSeq, lastHash: ZERO_HASH };
     }
+  }
+
+  /**
+   * Where the scan for the last record may start instead of the segment's first record: after the
+   * record the evidence ends at, when it is in this segment and still there, byte for byte (the
+   * records before it cannot change where appending continues). Saves decoding a whole segment
+   * at every open.
+   */
+  private resumePoint(seg: SegmentRef, ev: Evidence | null): ResumePoint | null {
+    const p = ev?.position;
+    if (!p || p.seq <= 0 || !p.head || p.segment !== seg.name || p.headSegment !== seg.name) return null;
+    if (!confirmPosition(this.dir, p, this.fs)) return null;
+    return { offset: p.offset, state: { nextSeq: p.seq + 1, lastHash: Buffer.from(p.head, 'hex') } };
   }
 
   private exists(path: string, kind: 'dir' | 'file' = 'dir'): boolean {
@@ -257,14 +271,14 @@ export class LogWriter {
  * older record copied in is skipped), starting from the segment's base seq. Also finds the torn
  * tail, if any. Decodes every record of the newest segment, once per open.
  */
-function lastFrameOf(src: ByteSource, baseSeq: number): { state: TailState | null; tail: TornTail | null } {
+function lastFrameOf(src: ByteSource, baseSeq: number, from: ResumePoint | null = null): { state: TailState | null; tail: TornTail | null } {
   if (src.size < HEADER_SIZE) {
     return { state: null, tail: src.size > 0 ? { offset: 0, bytes: src.size, reason: 'truncated segment header' } : null };
   }
-  let expect = baseSeq;
+  let expect = from ? from.state.nextSeq : baseSeq;
   let last: Buffer | null = null;
   let tail: TornTail | null = null;
-  for (const item of scanFrames(src, HEADER_SIZE)) {
+  for (const item of scanFrames(src, from ? from.offset : HEADER_SIZE)) {
     if (item.kind === 'tail') tail = { offset: item.offset, bytes: item.bytes, reason: item.reason };
     if (item.kind !== 'frame') continue;
     const p = decodePayload(item.buf, item.at + FRAME_OVERHEAD, item.at + item.bytes);
@@ -272,5 +286,8 @@ function lastFrameOf(src: ByteSource, baseSeq: number): { state: TailState | nul
     expect = p.seq + p.events.length;
     last = frameOf(item);
   }
-  return { state: last ? { nextSeq: expect, lastHash: hashFrame(last) } : null, tail };
+  return { state: last ? { nextSeq: expect, lastHash: hashFrame(last) } : from?.state ?? null, tail };
 }
+
+/** A confirmed record to scan on from: the byte after it, and the tail state it leaves. */
+interface ResumePoint { offset: number; state: TailState }

@@ -121,4 +121,25 @@ test('an emptied newest segment vouches for the seq before its name: a previous 
   assert.is(lost.seq, last.baseSeq, 'appending goes on at the emptied segment\'s base, never below it');
 });
 
+
+test('with evidence in the newest segment, recovery reads on from the record it names, not from the segment start; appending and repair are as without it', () => {
+  const fs = new MemFs();
+  buildLog(fs, DIR, 400);
+  const pos = positionOf(fs);
+  const [seg] = listSegments(fs, DIR);
+  // A torn write after the evidence: it must still be found and repaired.
+  fs.files.set(seg.path, Buffer.concat([fs.files.get(seg.path)!, Buffer.from([0xc1, 0x4b, 0x53, 0x55, 1, 2, 3])]));
+  const reads: number[] = [];
+  const read = fs.readSync;
+  fs.readSync = (fd, buf, offset, length, position) => { reads.push(position); return read(fd, buf, offset, length, position); };
+  const w = open(fs, { position: pos, source: 'cp' });
+  fs.readSync = read;
+  w.append([{ type: 'OperatorNote', data: { text: 'next' } }]);
+  w.close();
+  assert.ok(reads.length > 0 && reads.every((at) => at === 0 || at >= pos.headOffset), `reads at ${reads.join(', ')}; the evidence's record starts at ${pos.headOffset}`);
+  const events = readAll(fs, DIR);
+  assert.equal(events.slice(-2).map((e) => [e.seq, e.type]), [[pos.seq + 1, 'LogRepaired'], [pos.seq + 2, 'OperatorNote']]);
+  assert.ok(verifyLog(DIR, fs).ok);
+});
+
 test.run();
