@@ -3,7 +3,7 @@
  * evidence has lost acknowledged events; that is never a torn tail (a torn tail was never
  * acknowledged, so no evidence can name it). The writer records what this finds as `LogLost`.
  */
-import type { LogPosition } from './cursor.js';
+import { LogCursor, type LogPosition } from './cursor.js';
 import type { LogFs } from './logFs.js';
 import { confirmPosition } from './position.js';
 
@@ -38,6 +38,14 @@ export function seqOnly(seq: number): LogPosition {
 export function lossAgainst(dir: string, fs: LogFs, lastSeq: number, ev: Evidence): Loss | null {
   const seq = ev.position.seq;
   if (seq <= 0) return null;
+  const loss = unrecordedLoss(dir, fs, lastSeq, ev);
+  // The evidence outlives the loss it proves until the next writer rewrites it (a writer killed
+  // right after recording LogLost leaves the old checkpoint): the same loss is never recorded twice.
+  return loss && !lossRecorded(dir, fs, loss) ? loss : null;
+}
+
+function unrecordedLoss(dir: string, fs: LogFs, lastSeq: number, ev: Evidence): Loss | null {
+  const seq = ev.position.seq;
   if (lastSeq < seq) {
     return {
       from: lastSeq + 1, to: seq, lostHead: ev.position.head, evidence: ev, behind: true,
@@ -59,4 +67,16 @@ export function worstLoss(losses: Array<Loss | null>): Loss | null {
     if (!worst || (l.behind && (!worst.behind || l.to > worst.to))) worst = l;
   }
   return worst;
+}
+
+/** Whether the log already holds LogLost for this range and head. Reads the whole log: only ever asked when a loss was found. */
+export function lossRecorded(dir: string, fs: LogFs, l: Pick<Loss, 'to' | 'lostHead'>): boolean {
+  const cursor = new LogCursor(dir, { fs });
+  for (let batch = cursor.poll(4096); batch.length > 0; batch = cursor.poll(4096)) {
+    for (const e of batch) {
+      if (e.type !== 'LogLost' || 'foreign' in e) continue;
+      if (e.data.to === l.to && e.data.lostHead === l.lostHead) return true;
+    }
+  }
+  return false;
 }

@@ -52,9 +52,9 @@ a lost range not yet acknowledged.`,
   async run(_args, ctx) {
     const log = await openReader(ctx);
     const report = log.verify();
-    const behind = checkpointMismatch(ctx.paths.dataDir);
-    if (behind) Object.assign(report, { ok: false, problems: [...report.problems, behind] });
     const losses = loadProjections(ctx.paths.dataDir).projections.node.losses; // problems are the report's own
+    const behind = checkpointMismatch(ctx.paths.dataDir, losses);
+    if (behind) Object.assign(report, { ok: false, problems: [...report.problems, behind] });
     const unaccepted = losses.filter((l) => l.accepted === null);
     const ok = report.ok && unaccepted.length === 0;
     ctx.out(ctx.json ? JSON.stringify(withSnakeKeys({ ...report, ok, losses: losses.map(lossJson) })) : human(report, log.eventsDir, losses));

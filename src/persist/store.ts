@@ -10,6 +10,7 @@ import { confirmPosition } from '../../events/position.js';
 import type { Evidence } from '../../events/evidence.js';
 import { decodeCheckpoint, decodeCheckpointAnyVersion, encodeCheckpoint } from '../../projections/checkpoint.js';
 import { carriedFrom } from '../../projections/loss.js';
+import type { LossRecord } from '../../projections/node.js';
 import { evolve, initialProjections, type Projections } from '../../projections/index.js';
 import { renderStateJson, stateJson } from '../../projections/stateFile.js';
 import { atomicWrite } from './atomicWrite.js';
@@ -58,9 +59,11 @@ export function checkpointEvidence(dataDir: string): Evidence | null {
  * up) or acknowledged records lost, which the hash chain alone cannot see. Null when they agree
  * or there is no usable checkpoint.
  */
-export function checkpointMismatch(dataDir: string): LogProblem | null {
+export function checkpointMismatch(dataDir: string, losses: LossRecord[] = []): LogProblem | null {
   const ev = checkpointEvidence(dataDir);
   if (!ev || confirmPosition(join(dataDir, 'events'), ev.position)) return null;
+  // Already recorded as LogLost: the checkpoint is rewritten by the next writer that finishes.
+  if (losses.some((l) => l.to === ev.position.seq && l.lostHead === ev.position.head)) return null;
   return {
     segment: ev.position.headSegment ?? '?', offset: ev.position.headOffset, bytes: 0, kind: 'corrupt',
     reason: `the checkpoint recorded seq ${ev.position.seq} with head ${ev.position.head} here, and the log no longer has that record: acknowledged events were edited or lost`,
@@ -83,7 +86,7 @@ export function loadProjections(dataDir: string, opts: { onProblem?: (p: LogProb
       checkpointIgnored = `the log no longer holds the record the checkpoint ends at (seq ${cp.position.seq}): truncated or edited`;
     }
   }
-  const behind = checkpointIgnored && !opts.ignoreCheckpoint ? checkpointMismatch(dataDir)?.reason ?? null : null;
+  const behind = checkpointIgnored && !opts.ignoreCheckpoint ? checkpointMismatch(dataDir, projections.node.losses)?.reason ?? null : null;
   const cursor = new LogCursor(eventsDir, { start, onProblem: opts.onProblem });
   let replayed = 0;
   for (let batch = cursor.poll(4096); batch.length > 0; batch = cursor.poll(4096)) {

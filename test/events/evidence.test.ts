@@ -142,4 +142,19 @@ test('with evidence in the newest segment, recovery reads on from the record it 
   assert.ok(verifyLog(DIR, fs).ok);
 });
 
+
+test('evidence that outlived the loss it proved (the writer died before rewriting the checkpoint) is not recorded twice', () => {
+  const fs = new MemFs();
+  buildLog(fs, DIR, 10);
+  const stale: Evidence = { position: positionOf(fs), source: 'cp' };
+  const [seg] = listSegments(fs, DIR);
+  fs.files.set(seg.path, Buffer.alloc(0));
+  open(fs, stale).close();
+  open(fs, stale).close();
+  const w = open(fs, stale);
+  w.append([{ type: 'OperatorNote', data: { text: 'after' } }]);
+  w.close();
+  assert.equal(readAll(fs, DIR).filter((e) => e.type === 'LogLost').length, 1);
+});
+
 test.run();

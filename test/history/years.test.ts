@@ -112,7 +112,7 @@ async function battery(n: Node): Promise<void> {
     assert.match(metrics.body, new RegExp(`^kubesolo_update_log_repairs_total ${y.counts.repairs}$`, 'm'));
     const served = await get(`${s.url}history?limit=20`);
     assert.is(served.status, 200);
-    assert.equal(JSON.parse(served.body), { attempts: history });
+    assert.equal(JSON.parse(served.body), { attempts: history, log_losses: [] });
     assert.equal(JSON.parse((await get(`${s.url}status`)).body), status);
   } finally {
     assert.is(await s.stop(), 0, s.stderr());
