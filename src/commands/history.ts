@@ -79,7 +79,10 @@ Reads only. Exit codes: 0 · 1 no attempt with that ID, or no data directory · 
     checkBound('until', bound, ctx.paths.dataDir);
     const then = bound ? loadProjectionsUntil(ctx.paths.dataDir, bound, { onProblem: warnCorrupt(ctx) }) : null;
     const when = bound && then ? asOf(bound, then.last) : null;
-    const projections = (then ?? readProjections(ctx)).projections;
+    const loaded = then ?? readProjections(ctx);
+    const projections = loaded.projections;
+    // Before a writer has recorded it, a log behind its checkpoint is said here too: this history is missing events.
+    if (!then && 'behind' in loaded && loaded.behind) ctx.warn(`warning: ${loaded.behind}; the next writer command records the loss (LogLost)`);
     const all = historyJson(projections.history).attempts;
     const losses = projections.node.losses;
     const header = when ? `${asOfLine(when, 'the history')}\n\n` : '';

@@ -72,6 +72,7 @@ for (const [damage, inflict] of Object.entries(DAMAGE)) {
     assert.is(early.code, 1, early.stdout);
     assert.match(early.stdout, new RegExp(`checkpoint recorded seq ${before.lastSeq} with head ${before.head}`));
     assert.match(ksu(sb, 'status').stdout, /^WARNING: the checkpoint recorded seq \d+ .* the next writer command records the loss \(LogLost\)$/m);
+    assert.match(ksu(sb, 'history').stderr, /^kubesolo-update: history: warning: the checkpoint recorded seq \d+ .* records the loss \(LogLost\)$/m);
 
     // The node boots: the post-boot healthcheck marks the healthy trial good.
     const hc = ksu(sb, ...PASS);
