@@ -17,7 +17,16 @@ export interface TestServer {
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** `dir` may be a function: the directory served is then looked up on each request (a server whose release changes). */
-export async function serve(dir: string | (() => string), routes: Record<string, Handler> = {}, opts: { bytesPerSecond?: number } = {}): Promise<TestServer> {
+export interface ServeOptions {
+  bytesPerSecond?: number;
+  /**
+   * While set, each GET of `path` sends its bytes up to `after` and then nothing more, holding
+   * the connection open (a link that died mid-transfer); `held` counts them. Clear it to heal.
+   */
+  stall?: { path: string; after: number; held: number } | null;
+}
+
+export async function serve(dir: string | (() => string), routes: Record<string, Handler> = {}, opts: ServeOptions = {}): Promise<TestServer> {
   const hits = new Map<string, number>();
   const requests: TestServer['requests'] = [];
   const server: Server = createServer((req, res) => {
@@ -33,6 +42,12 @@ export async function serve(dir: string | (() => string), routes: Record<string,
     const start = range ? Number(range[1]) : 0;
     if (range) { res.statusCode = 206; res.setHeader('content-range', `bytes ${start}-${size - 1}/${size}`); }
     res.setHeader('content-length', size - start);
+    const stall = opts.stall;
+    if (stall && stall.path === path && req.method === 'GET' && start < stall.after) {
+      stall.held += 1;
+      createReadStream(file, { start, end: stall.after - 1 }).pipe(res, { end: false });
+      return;
+    }
     const stream = createReadStream(file, { start });
     if (!opts.bytesPerSecond) return void stream.pipe(res);
     // Throttled: a slow link, so that a test can kill a client mid-download.
