@@ -14,6 +14,7 @@ import { interruption, interruptionSaid } from '../domain/interrupt.js';
 import { bootEnvWarnings } from '../domain/rules.js';
 import type { Refusal, Step } from '../domain/plan.js';
 import { reconcile, slotsNeeded } from '../domain/reconcile.js';
+import { reconcileNotes } from '../domain/reconcileNotes.js';
 import { AgentError, EXIT, Interrupted } from '../errors.js';
 import { checkpointEvidence } from '../persist/store.js';
 import type { Paths } from '../paths.js';
@@ -110,7 +111,9 @@ export async function withSession(env: SessionEnv, body: (s: Session) => Promise
     const base = gatherFacts(env.paths, systemClock(), { logEmpty: log.lastSeq === 0 });
     const facts = await withSlots(base, env.paths, env.slots, slotsNeeded(state, base));
     const s = session = new Session(env, log, state, facts);
-    await s.append(reconcile(state, facts));
+    const reconciled = reconcile(state, facts);
+    await s.append(reconciled);
+    for (const n of reconcileNotes(state.lifecycle, reconciled)) env.warn(`note: ${n}`);
     for (const w of bootEnvWarnings(s.facts.env, s.state.lifecycle)) env.warn(`warning: ${w}`);
     const more = opts.facts?.(s.state, s.facts);
     if (more) await s.readSlots(more);

@@ -74,6 +74,14 @@ function hashTree(paths: string[]): string {
   return h.digest('hex').slice(0, 16);
 }
 
+/** Each build of the agent makes a disk of about 150 MB: the cache keeps the newest `keep`. */
+function pruneAgentDisks(keep: number): void {
+  const dir = cacheDir();
+  const disks = readdirSync(dir).filter((f) => /^agent-.*\.img$/.test(f)).map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const old of disks.slice(keep)) rmSync(old, { force: true });
+}
+
 /**
  * The agent's own disk (ext4, label KSOLOAGENT, attached read-only): bin/node, bin/blkid (the
  * agent finds slots by label with util-linux's blkid; busybox's cannot filter by tag),
@@ -105,5 +113,6 @@ export function buildAgentDisk(): string {
   sh('mkfs.ext4', ['-q', '-F', '-L', 'KSOLOAGENT', '-d', tree, `${image}.partial`, `${mb}M`]);
   renameSync(`${image}.partial`, image);
   rmSync(tree, { recursive: true, force: true });
+  pruneAgentDisks(3);
   return image;
 }

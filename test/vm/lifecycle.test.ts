@@ -64,6 +64,7 @@ if (missing.length > 0 && !ci) {
   test('boot 3, v1.1.0 on trial on B: the healthcheck marks it good; v1.2.0 is applied and activated', async () => {
     node.offer('v1.2.0');
     const b = await node.boot(UPDATE);
+    assert.ok(b.lines.includes('healthy: slot B marked good; the update to v1.1.0 succeeded'), `the trial was not marked good:\n${b.lines.slice(-25).join('\n')}`);
     expectBoot(b, SLOT_B, 'reboot', { healthcheck: 0, check: 0, apply: 0, activate: 0 });
   });
 
@@ -80,6 +81,8 @@ if (missing.length > 0 && !ci) {
     node.offer('v1.3.0');
     const b = await node.boot(UPDATE);
     expectBoot(b, SLOT_B, 'reboot', { healthcheck: 0, check: 0, apply: 0, activate: 0 });
+    assert.ok(b.lines.some((l) => /GRUB fell back from slot A to slot B \(boot counter exhausted\); 3 boots of slot A never reached the agent/.test(l)),
+      'the boot-time healthcheck says on the console what GRUB did');
   });
 
   test('boots 8-10, v1.3.0 on A: its init hangs; the watchdog (the harness) cuts the power, three times', async () => {

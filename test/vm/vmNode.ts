@@ -81,6 +81,7 @@ export class VmNode {
 
   /** One power-on; `script` is sourced by the init after the post-boot healthcheck (set next=reboot to reboot). */
   async boot(script: string, cutPowerAt?: (line: string) => boolean): Promise<Boot> {
+    if (!this.disk) throw new Error('the machine was never built: the first failure says why');
     const n = this.boots.length + 1;
     const scriptDisk = join(this.work, 'node', 'this-boot.img');
     const body = Buffer.alloc(64 * 1024);
