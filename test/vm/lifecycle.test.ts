@@ -41,6 +41,8 @@ if (missing.length > 0 && !ci) {
     const got = Object.fromEntries(b.exits.map((e) => [e.command, e.code]));
     for (const [cmd, code] of Object.entries(exits)) assert.is(got[cmd], code, `kubesolo-update ${cmd} exited ${got[cmd]}${tail()}`);
   };
+  /** grubenv after the last boot, as "active_slot boot_counter boot_success". */
+  const counter = () => { const e = node.envAfter.at(-1)!; return `${e.active_slot} ${e.boot_counter} ${e.boot_success}`; };
   const SLOT_A = 'KubeSolo OS (slot A)', SLOT_B = 'KubeSolo OS (slot B)';
   const UPDATE = 'ksu check\nksu apply\nksu activate\nnext=reboot';
 
@@ -74,6 +76,7 @@ if (missing.length > 0 && !ci) {
       expectBoot(b, SLOT_A, 'panic');
       assert.ok(b.lines.some((l) => l.includes('kubesolo-os v1.2.0: cannot load')), 'the v1.2.0 init ran and died');
       assert.is(b.exits.length, 0, 'no agent command ran');
+      assert.equal(counter(), `A ${2 - i} 0`, 'real GRUB counted the try down');
     }
   });
 
@@ -90,12 +93,14 @@ if (missing.length > 0 && !ci) {
       const b = await node.boot('');
       expectBoot(b, SLOT_A, 'watchdog');
       assert.ok(b.lines.some((l) => l.includes('kubesolo-os v1.3.0: waiting for')), 'the v1.3.0 init ran and hung');
+      assert.equal(counter(), `A ${2 - i} 0`, 'real GRUB counted the try down');
     }
   });
 
   test('boot 11: GRUB falls back to B again; the agent records it and powers off', async () => {
     const b = await node.boot('ksu status');
     expectBoot(b, SLOT_B, 'poweroff', { healthcheck: 0, status: 0 });
+    assert.equal(counter(), 'B 3 1', 'GRUB fell back with boot_success=1 and a fresh counter');
   });
 
   test('from the host: history, verify, state.json, metrics, grubenv and the slots are what happened', () => readBack(node));

@@ -7,7 +7,8 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliSync } from '../helpers/cli.js';
 import { serve, type ServeOptions, type TestServer } from '../helpers/updateServer.js';
-import { buildDisk, type Disk } from './disk.js';
+import { parseGrubenv } from '../../src/boot/grubenv.js';
+import { buildDisk, readEsp, type Disk } from './disk.js';
 import { buildAgentDisk, buildInitramfs, type Fault } from './guest.js';
 import { cloudKernel, type Kernel } from './kernel.js';
 import { powerOn, type Boot, type Watchdog } from './machine.js';
@@ -37,6 +38,8 @@ export class VmNode {
   readonly kernel: Kernel;
   readonly releases = new Map<string, string>();
   readonly boots: Boot[] = [];
+  /** grubenv after each boot, read from the ESP between power-ons. */
+  readonly envAfter: Array<Record<string, string>> = [];
   readonly serveOpts: ServeOptions = { stall: null };
   server!: TestServer;
   disk!: Disk;
@@ -94,8 +97,16 @@ export class VmNode {
       onLine: show ? (l) => this.log(`boot ${String(n).padStart(2)} │ ${l}`) : undefined, cutPowerAt,
     });
     this.boots.push(b);
-    this.log(`vm: boot ${n}: ${b.entry ?? 'no GRUB entry seen'}, ended by ${b.end} after ${b.seconds.toFixed(1)} s${b.exits.length ? `; ${b.exits.map((e) => `${e.command} ${e.code}`).join(', ')}` : ''}`);
+    const env = this.grubenv();
+    this.envAfter.push(env);
+    const vars = `grubenv ${env.active_slot}/${env.boot_counter}/${env.boot_success}`;
+    this.log(`vm: boot ${n}: ${b.entry ?? 'no GRUB entry seen'}, ended by ${b.end} after ${b.seconds.toFixed(1)} s, ${vars}${b.exits.length ? `; ${b.exits.map((e) => `${e.command} ${e.code}`).join(', ')}` : ''}`);
     return b;
+  }
+
+  /** grubenv on the ESP as it is now (what GRUB and the agent left). */
+  grubenv(): Record<string, string> {
+    return Object.fromEntries(parseGrubenv(readEsp(this.disk, '/boot/grub/grubenv'), 'grubenv'));
   }
 
   async close(): Promise<void> { await this.server?.close(); }
