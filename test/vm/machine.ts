@@ -4,18 +4,20 @@
  * one boot and the harness powers the machine on again. The network reaches the host's loopback
  * only: user networking with restrict=on, and one guestfwd to the update server.
  *
- * The harness is also the node's hardware watchdog: armed at power-on, petted by the guest's
- * watchdog daemon through the second serial port; when nothing pets it in time it cuts power.
+ * The harness is also the node's hardware watchdog, set up as README "A real machine" tells an
+ * operator to: from the moment GRUB hands over to the kernel, userspace has `openS` to start
+ * petting it (the kernel's watchdog.open_timeout), then `petS` between pets. The guest's
+ * watchdog daemon pets it with a line on the console (PET); when nothing does in time, the
+ * harness cuts the power.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { copyFileSync, existsSync } from 'node:fs';
 import type { Disk } from './disk.js';
 import { OVMF_CODE, OVMF_VARS } from './host.js';
 
 export interface Watchdog {
-  /** Seconds from power-on to the first pet: firmware, GRUB and the kernel must get userspace up. */
-  bootS: number;
+  /** Seconds from GRUB's handover to the kernel until the first pet: the kernel must get userspace up. */
+  openS: number;
   /** Seconds allowed between pets once the daemon runs. */
   petS: number;
 }
@@ -27,8 +29,8 @@ export interface BootOptions {
   scriptDisk: string;
   serverPort: number;
   watchdog: Watchdog;
-  /** Each console line, as it arrives (npm run vm shows them). */
-  onLine?: (line: string) => void;
+  /** Each console line as it arrives, with the seconds since power-on (npm run vm shows them). */
+  onLine?: (line: string, atS: number) => void;
   /** Cut the power (SIGKILL) when this answers true for a console line. */
   cutPowerAt?: (line: string) => boolean;
   /** A boot that neither powers off nor stops petting is killed after this long, and fails. */
@@ -40,6 +42,9 @@ export type BootEnd = 'poweroff' | 'reboot' | 'panic' | 'watchdog' | 'power-cut'
 export interface Boot {
   end: BootEnd;
   seconds: number;
+  /** Seconds from power-on to GRUB's handover to the kernel, and to the watchdog daemon's first pet (null: never). */
+  handoverS: number | null;
+  firstPetS: number | null;
   lines: string[];
   /** `kubesolo-update CMD` exit codes the init printed, in order. */
   exits: Array<{ command: string; code: number }>;
@@ -53,6 +58,9 @@ export interface Boot {
 const ANSI = /\x1b\[[0-9;=?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1bc|[\x00-\x08\x0b-\x1f\x7f]/g;
 /** The box GRUB draws around its menu, in code page 437 read as latin1. */
 const MENU_BOX = /[\u00b3\u00c4\u00da\u00bf\u00c0\u00d9]/g;
+
+/** The guest's watchdog daemon's word: a line only it writes (guest/init.sh). */
+const PET = 'kubesolo-watchdog-pet';
 
 // eslint-disable-next-line no-control-regex
 const CURSOR_MOVE = /\x1b\[\d+;\d+H/g;
@@ -69,19 +77,13 @@ export async function powerOn(o: BootOptions): Promise<Boot> {
   const vars = `${o.disk.path}.vars.fd`;
   // The firmware's NVRAM lives with the disk, as on a real board.
   if (!existsSync(vars)) copyFileSync(OVMF_VARS, vars);
-  const sock = `${o.disk.path}.wd.sock`;
-  rmSync(sock, { force: true });
-  let pet: () => void = () => {};
-  // Only the daemon's word counts: the firmware writes its console to every serial port.
-  const wd = createServer((c) => c.on('data', (d) => { if (d.includes('kubesolo-watchdog-pet')) pet(); }));
-  await new Promise<void>((r) => wd.listen(sock, r));
 
   const args = [
     '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '2', '-m', '768', '-machine', 'q35',
     '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`,
     '-drive', `if=pflash,format=raw,unit=1,file=${vars}`,
     '-display', 'none', '-vga', 'none', '-monitor', 'none', '-no-reboot',
-    '-serial', 'stdio', '-chardev', `socket,id=wd,path=${sock}`, '-serial', 'chardev:wd',
+    '-serial', 'stdio',
     '-drive', `if=none,id=disk,format=raw,file=${o.disk.path}`, '-device', 'virtio-blk-pci,drive=disk,bootindex=0',
     '-drive', `if=none,id=agent,format=raw,readonly=on,file=${o.agentDisk}`, '-device', 'virtio-blk-pci,drive=agent',
     '-drive', `if=none,id=script,format=raw,readonly=on,file=${o.scriptDisk}`, '-device', 'virtio-blk-pci,drive=script',
@@ -98,15 +100,29 @@ export async function powerOn(o: BootOptions): Promise<Boot> {
     end = why;
     qemu.kill('SIGKILL');
   };
-  let timer = setTimeout(() => cut('watchdog'), o.watchdog.bootS * 1000);
-  pet = () => { clearTimeout(timer); timer = setTimeout(() => cut('watchdog'), o.watchdog.petS * 1000); };
+  const since = () => (Date.now() - started) / 1000;
+  let timer: NodeJS.Timeout | undefined;
+  let handover: number | null = null, firstPet: number | null = null;
+  const arm = (s: number) => { clearTimeout(timer); timer = setTimeout(() => cut('watchdog'), s * 1000); };
+  const pet = () => {
+    firstPet ??= since();
+    arm(o.watchdog.petS);
+  };
   const limit = setTimeout(() => cut('limit'), o.limitS * 1000);
 
   const take = (raw: string) => {
-    const line = raw.replace(ANSI, '').replace(MENU_BOX, '').trimEnd();
+    let line = raw.replace(ANSI, '').replace(MENU_BOX, '').trimEnd();
+    if (line.includes(PET)) {
+      pet();
+      line = line.replaceAll(PET, '').trimEnd();
+    }
     if (line.trim() === '') return;
     lines.push(line);
-    o.onLine?.(line);
+    if (handover === null && line.includes('Booting `')) {
+      handover = since();
+      if (firstPet === null) arm(o.watchdog.openS);
+    }
+    o.onLine?.(line, since());
     if (o.cutPowerAt?.(line)) cut('power-cut');
   };
   qemu.stdout.setEncoding('latin1');
@@ -121,8 +137,6 @@ export async function powerOn(o: BootOptions): Promise<Boot> {
   take(partial);
   clearTimeout(timer);
   clearTimeout(limit);
-  await new Promise<void>((r) => wd.close(() => r()));
-  rmSync(sock, { force: true });
   if (end === null && code !== 0) throw new Error(`qemu-system-x86_64 exited ${code}: ${stderr.trim()}`);
 
   const exits = lines.flatMap((l) => {
@@ -133,5 +147,5 @@ export async function powerOn(o: BootOptions): Promise<Boot> {
   });
   const entry = lines.map((l) => /Booting `([^']+)'/.exec(l)?.[1]).filter(Boolean).at(-1) ?? null;
   const bootId = lines.map((l) => /boot id ([0-9a-f-]{36})/.exec(l)?.[1]).find(Boolean) ?? null;
-  return { end: end ?? classify(lines), seconds: (Date.now() - started) / 1000, lines, exits, entry, bootId };
+  return { end: end ?? classify(lines), seconds: since(), handoverS: handover, firstPetS: firstPet, lines, exits, entry, bootId };
 }

@@ -26,7 +26,7 @@ const UPDATE_CONF = [
   'timeout=60',
 ].join('\n');
 
-export const WATCHDOG: Watchdog = { bootS: 60, petS: 20 };
+export const WATCHDOG: Watchdog = { openS: 30, petS: 20 };
 
 function must(args: string[]): string {
   const r = cliSync(args);
@@ -94,12 +94,12 @@ export class VmNode {
     const show = process.env.KUBESOLO_VM_CONSOLE === '1';
     const b = await powerOn({
       disk: this.disk, agentDisk: this.agentDisk, scriptDisk, serverPort: port, watchdog: WATCHDOG, limitS: 600,
-      onLine: show ? (l) => this.log(`boot ${String(n).padStart(2)} │ ${l}`) : undefined, cutPowerAt,
+      onLine: show ? (l, at) => this.log(`boot ${String(n).padStart(2)} ${at.toFixed(1).padStart(5)} s │ ${l}`) : undefined, cutPowerAt,
     });
     this.boots.push(b);
     const env = this.grubenv();
     this.envAfter.push(env);
-    const vars = `grubenv ${env.active_slot}/${env.boot_counter}/${env.boot_success}`;
+    const vars = `grubenv ${env.active_slot}/${env.boot_counter}/${env.boot_success}${b.handoverS !== null ? `, kernel at ${b.handoverS.toFixed(1)} s` : ''}${b.firstPetS !== null ? `, first pet at ${b.firstPetS.toFixed(1)} s` : ''}`;
     this.log(`vm: boot ${n}: ${b.entry ?? 'no GRUB entry seen'}, ended by ${b.end} after ${b.seconds.toFixed(1)} s, ${vars}${b.exits.length ? `; ${b.exits.map((e) => `${e.command} ${e.code}`).join(', ')}` : ''}`);
     return b;
   }
