@@ -5,12 +5,21 @@
  * node runs the old slot. Pure: the lifecycle before, the reconciled events in, sentences out.
  */
 import type { NewEvent } from '../../events/types.js';
+import { applyNew } from '../../projections/applyNew.js';
+import type { Projections } from '../../projections/index.js';
 import type { Lifecycle } from '../../projections/lifecycle.js';
 
-export function reconcileNotes(before: Lifecycle, events: readonly NewEvent[]): string[] {
-  const target = `attempt ${before.attemptId ?? '?'} (${before.fromVersion ?? '?'} -> ${before.toVersion ?? '?'})`;
+/** The attempt in words, as the log knows it; a migrated Go attempt may have no id or versions. */
+function attemptOf(l: Lifecycle): string {
+  const versions = l.fromVersion || l.toVersion ? ` (${l.fromVersion ?? 'unknown'} -> ${l.toVersion ?? 'unknown'})` : '';
+  return `${l.attemptId ? `attempt ${l.attemptId}` : 'the attempt in progress'}${versions}`;
+}
+
+export function reconcileNotes(before: Projections, events: readonly NewEvent[]): string[] {
   const notes: string[] = [];
-  for (const e of events) {
+  for (const [i, e] of events.entries()) {
+    // The attempt as it stood when this event came: a Migrated event before it may have begun it.
+    const target = attemptOf(applyNew(before, events.slice(0, i), '', 0).lifecycle);
     if (e.type === 'RolledBack' && e.data.by === 'bootloader') {
       const unseen = events.filter((b) => b.type === 'BootObserved' && b.data.inferred === true).length;
       const boots = unseen > 0 ? `; ${unseen} boot${unseen > 1 ? 's' : ''} of slot ${e.data.fromSlot} never reached the agent` : '';

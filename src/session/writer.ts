@@ -113,7 +113,7 @@ export async function withSession(env: SessionEnv, body: (s: Session) => Promise
     const s = session = new Session(env, log, state, facts);
     const reconciled = reconcile(state, facts);
     await s.append(reconciled);
-    for (const n of reconcileNotes(state.lifecycle, reconciled)) env.warn(`note: ${n}`);
+    for (const n of reconcileNotes(state, reconciled)) env.warn(`note: ${n}`);
     for (const w of bootEnvWarnings(s.facts.env, s.state.lifecycle)) env.warn(`warning: ${w}`);
     const more = opts.facts?.(s.state, s.facts);
     if (more) await s.readSlots(more);

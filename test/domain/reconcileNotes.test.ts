@@ -2,10 +2,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { NewEvent } from '../../events/types.js';
-import { initialLifecycle } from '../../projections/lifecycle.js';
+import { initialProjections, type Projections } from '../../projections/index.js';
+import type { Phase } from '../../projections/lifecycle.js';
 import { reconcileNotes } from '../../src/domain/reconcileNotes.js';
 
-const before = { ...initialLifecycle(), phase: 'activated' as const, attemptId: 'att-1', fromVersion: 'v1.1.0', toVersion: 'v1.2.0' };
+const on = (phase: Phase): Projections => {
+  const p = initialProjections();
+  return { ...p, lifecycle: { ...p.lifecycle, phase, attemptId: 'att-1', fromVersion: 'v1.1.0', toVersion: 'v1.2.0' } };
+};
+const before = on('activated');
 const inferred = (counter: number): NewEvent => ({ type: 'BootObserved', data: { slot: 'A', bootCounter: counter, bootSuccess: 0, versions: {}, inferred: true } });
 
 test('a GRUB fallback names both slots, the boots the agent never saw, and the attempt', () => {
@@ -19,9 +24,19 @@ test('a GRUB fallback names both slots, the boots the agent never saw, and the a
 
 test('an attempt whose process stopped is said to have ended, with the reason recorded', () => {
   const events: NewEvent[] = [{ type: 'AttemptFailed', attempt: 'att-1', data: { step: 'download', error: 'the process running this attempt stopped while downloading' } }];
-  assert.equal(reconcileNotes({ ...before, phase: 'downloading' }, events), [
+  assert.equal(reconcileNotes(on('downloading'), events), [
     'attempt att-1 (v1.1.0 -> v1.2.0) ended unfinished: the process running this attempt stopped while downloading; it is recorded as failed',
   ]);
+});
+
+test('a Go agent caught downloading: the attempt migrated just before is the one named', () => {
+  const events: NewEvent[] = [
+    { type: 'Migrated', data: { state: { phase: 'downloading', from_version: 'v1.0.0', to_version: 'v1.1.0' }, activeSlot: 'A' } },
+    { type: 'AttemptFailed', data: { step: 'download', error: 'the process running this attempt stopped while downloading' } },
+  ];
+  const [note] = reconcileNotes(initialProjections(), events);
+  assert.match(note, /\(v1\.0\.0 -> v1\.1\.0\) ended unfinished: the process running this attempt stopped while downloading/);
+  assert.not.match(note, /\?/, 'no placeholder for what the log knows');
 });
 
 test('a plain boot observed, a provisioning or a recovered intent says nothing', () => {

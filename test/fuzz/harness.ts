@@ -219,7 +219,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
 /**
  * The CLI met the garbage the way the README promises: a documented exit code (one of `codes`),
  * no signal, no stack trace, no "internal error"; on failure exactly one error line on stderr in
- * the `kubesolo-update: <command>: …` shape (warnings aside), on success none.
+ * the `kubesolo-update: <command>: …` shape (warnings and notes aside), on success none.
  */
 export function assertCliOutcome(r: CliRun, command: string, codes: number[]): void {
   if (r.signal) throw new Error(`killed by ${r.signal} after ${r.ms.toFixed(0)} ms (a hang?)\n${r.stderr}`);
@@ -227,7 +227,9 @@ export function assertCliOutcome(r: CliRun, command: string, codes: number[]): v
   if (/^\s+at /m.test(r.stderr)) throw new Error(`a stack trace on stderr:\n${r.stderr}`);
   if (/internal error/.test(r.stderr)) throw new Error(`an internal error:\n${r.stderr}`);
   const lines = r.stderr.split('\n').filter((l) => l !== '');
-  const errors = lines.filter((l) => !l.startsWith(`kubesolo-update: ${command}: warning: `) && !l.startsWith('warning: '));
+  // Warnings and notes (what reconciliation found, recorded either way) are not errors.
+  const informational = (l: string) => l.startsWith(`kubesolo-update: ${command}: warning: `) || l.startsWith(`kubesolo-update: ${command}: note: `) || l.startsWith('warning: ');
+  const errors = lines.filter((l) => !informational(l));
   if (r.code === 0) {
     if (errors.length !== 0) throw new Error(`exit 0 but stderr has non-warning lines:\n${r.stderr}`);
     return;
