@@ -4,7 +4,7 @@
  * run the agent from its own disk. Every boot is a real power-on; the node's disk is read from
  * the host at the end. ../shared/VM.md has the facts this rests on; README "A real machine" the output.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -105,7 +105,12 @@ if (missing.length > 0 && !ci) {
 
   test('from the host: history, verify, state.json, metrics, grubenv and the slots are what happened', () => readBack(node));
 
-  test.after(async () => { await node.close(); });
+  test.after(async () => {
+    await node.close();
+    // About 300 MB per run; KUBESOLO_VM_KEEP=1 keeps the disk and releases to look at.
+    if (process.env.KUBESOLO_VM_KEEP === '1') log(`vm: kept ${node.work}`);
+    else rmSync(node.work, { recursive: true, force: true });
+  });
 }
 
 test.run();
