@@ -74,7 +74,7 @@ function hashTree(paths: string[]): string {
   return h.digest('hex').slice(0, 16);
 }
 
-/** Each build of the agent makes a disk of about 150 MB: the cache keeps the newest `keep`. */
+/** Each build of the agent makes a disk of about 180 MB: the cache keeps the newest `keep`. */
 function pruneAgentDisks(keep: number): void {
   const dir = cacheDir();
   const disks = readdirSync(dir).filter((f) => /^agent-.*\.img$/.test(f)).map((f) => join(dir, f))
