@@ -204,9 +204,16 @@ export class LogCursor {
 
   private checkHeader(seg: SegmentRef, src: ReturnType<typeof fileSource>): boolean {
     const h = readHeader(src);
+    if ('error' in h && src.size < HEADER_SIZE) {
+      // A header not all there: a segment being made, or one a crash cut as it was made. In the
+      // newest segment that is a torn tail, which the next writer repairs (writer.ts reads it the
+      // same way); poll calls it corruption once a later segment seals it.
+      this.pendingTail = { segment: seg.name, offset: 0, bytes: src.size, reason: h.error, kind: 'torn' };
+      return false;
+    }
     if ('error' in h) {
-      this.report({ segment: seg.name, offset: 0, bytes: Math.min(src.size, HEADER_SIZE), reason: h.error, kind: 'corrupt' });
-      return src.size >= HEADER_SIZE;
+      this.report({ segment: seg.name, offset: 0, bytes: HEADER_SIZE, reason: h.error, kind: 'corrupt' });
+      return true;
     }
     if (h.baseSeq !== seg.baseSeq) {
       this.report({ segment: seg.name, offset: 0, bytes: HEADER_SIZE, reason: `segment header says base seq ${h.baseSeq}`, kind: 'corrupt' });

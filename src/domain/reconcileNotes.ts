@@ -19,13 +19,14 @@ export function reconcileNotes(before: Projections, events: readonly NewEvent[])
   const notes: string[] = [];
   for (const [i, e] of events.entries()) {
     // The attempt as it stood when this event came: a Migrated event before it may have begun it.
-    const target = attemptOf(applyNew(before, events.slice(0, i), '', 0).lifecycle);
+    // Folded only for the events that are told (most reconciliations tell nothing).
+    const target = () => attemptOf(applyNew(before, events.slice(0, i), '', 0).lifecycle);
     if (e.type === 'RolledBack' && e.data.by === 'bootloader') {
       const unseen = events.filter((b) => b.type === 'BootObserved' && b.data.inferred === true).length;
       const boots = unseen > 0 ? `; ${unseen} boot${unseen > 1 ? 's' : ''} of slot ${e.data.fromSlot} never reached the agent` : '';
-      notes.push(`GRUB fell back from slot ${e.data.fromSlot} to slot ${e.data.toSlot} (${e.data.reason})${boots}: ${target} is recorded as rolled back by the bootloader`);
+      notes.push(`GRUB fell back from slot ${e.data.fromSlot} to slot ${e.data.toSlot} (${e.data.reason})${boots}: ${target()} is recorded as rolled back by the bootloader`);
     } else if (e.type === 'AttemptFailed') {
-      notes.push(`${target} ended unfinished: ${e.data.error}; it is recorded as failed`);
+      notes.push(`${target()} ended unfinished: ${e.data.error}; it is recorded as failed`);
     }
   }
   return notes;

@@ -64,6 +64,26 @@ test('a cut at every byte offset of the last segment: readers get the whole reco
   }
 });
 
+test('the newest segment cut inside its header (emptied, or made but not yet written) is a torn tail, not corruption; sealed by a later segment it is', () => {
+  for (let cut = 0; cut < HEADER_SIZE; cut++) {
+    const fs = base.clone();
+    fs.files.set(lastSeg.path, Buffer.from(lastBytes.subarray(0, cut)));
+    const problems: LogProblem[] = [];
+    const cursor = new LogCursor(DIR, { fs, onProblem: (p) => problems.push(p) });
+    cursor.poll();
+    assert.equal(problems, [], `cut ${cut}`);
+    assert.equal(cursor.tail, { segment: lastSeg.name, offset: 0, bytes: cut, reason: 'truncated segment header', kind: 'torn' }, `cut ${cut}`);
+    assert.ok(verifyLog(DIR, fs).ok, `cut ${cut}: verify is clean until the writer repairs it`);
+  }
+  const sealed = base.clone();
+  const middle = segments[segments.length - 2];
+  sealed.files.set(middle.path, Buffer.from(base.files.get(middle.path)!.subarray(0, 10)));
+  const problems: LogProblem[] = [];
+  new LogCursor(DIR, { fs: sealed, onProblem: (p) => problems.push(p) }).poll();
+  assert.equal(problems.map((p) => [p.segment, p.kind, p.reason])[0], [middle.name, 'corrupt', 'truncated segment header (segment is sealed)']);
+  assert.ok(problems.slice(1).every((p) => p.kind === 'corrupt' && /^seq gap/.test(p.reason)), 'and the records it held are a gap');
+});
+
 test('a cut at every byte offset: the writer quarantines the torn bytes, records LogRepaired, and appends after them', () => {
   for (let cut = 0; cut <= lastBytes.length; cut++) {
     const fs = base.clone();

@@ -21,9 +21,9 @@ export interface ServeOptions {
   bytesPerSecond?: number;
   /**
    * While set, each GET of `path` sends its bytes up to `after` and then nothing more, holding
-   * the connection open (a link that died mid-transfer); `held` counts them. Clear it to heal.
+   * the connection open (a link that died mid-transfer). Clear it to heal.
    */
-  stall?: { path: string; after: number; held: number } | null;
+  stall?: { path: string; after: number } | null;
 }
 
 export async function serve(dir: string | (() => string), routes: Record<string, Handler> = {}, opts: ServeOptions = {}): Promise<TestServer> {
@@ -44,7 +44,6 @@ export async function serve(dir: string | (() => string), routes: Record<string,
     res.setHeader('content-length', size - start);
     const stall = opts.stall;
     if (stall && stall.path === path && req.method === 'GET' && start < stall.after) {
-      stall.held += 1;
       createReadStream(file, { start, end: stall.after - 1 }).pipe(res, { end: false });
       return;
     }

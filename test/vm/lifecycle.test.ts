@@ -33,7 +33,8 @@ if (missing.length > 0 && !ci) {
     await node.install('v1.0.0');
   });
 
-  const HALF_KERNEL = 6 * 1024 * 1024;
+  /** Where the server stops sending vmlinuz (13.5 MiB) on the boot whose power is cut. */
+  const STALL_AT = 6 * 1024 * 1024;
   const expectBoot = (b: Boot, entry: string, end: Boot['end'], exits: Record<string, number> = {}) => {
     const tail = () => `\n--- console of boot ${node.boots.length}, last lines ---\n${b.lines.slice(-25).join('\n')}`;
     assert.is(b.entry, entry, `GRUB booted ${b.entry}${tail()}`);
@@ -48,8 +49,8 @@ if (missing.length > 0 && !ci) {
 
   test('boot 1, v1.0.0 on A: the power is cut in the middle of apply', async () => {
     node.offer('v1.1.0');
-    // The server stops sending half-way; once a DownloadProgress is durable the power goes.
-    node.serveOpts.stall = { path: '/vmlinuz', after: HALF_KERNEL, held: 0 };
+    // The server stops sending part-way; once a DownloadProgress is durable the power goes.
+    node.serveOpts.stall = { path: '/vmlinuz', after: STALL_AT };
     const b = await node.boot('ksu check\n(kubesolo-update events --follow --type DownloadProgress &)\nksu apply',
       (line) => line.includes('"type":"DownloadProgress"'));
     node.serveOpts.stall = null;
