@@ -49,7 +49,16 @@ export interface Lifecycle {
    * across an interrupted attempt so the next attempt at the same version and slot resumes.
    */
   partial: { version: string; slot: Slot; bytes: Record<string, number> } | null;
+  /**
+   * Attempts the log started whose outcome event only a lost range held (LogLost restored how they
+   * ended from the checkpoint): reconciliation records their end, which changes nothing else.
+   * Absent when there are none.
+   */
+  endLost?: EndLost[];
 }
+
+/** An attempt whose outcome event was in the lost events `from`–`to`. */
+export interface EndLost { attempt: string; from: number; to: number }
 
 type CheckList = Array<{ name: string; ok: boolean; ms: number; detail?: string }>;
 
@@ -168,6 +177,8 @@ function applyEvent(s: Lifecycle, e: StoredEvent): Lifecycle {
       return { ...s, phase: 'rolled_back', lastError: e.data.reason, rejected, rejectedArtifacts, trial: null, pendingIntent: null };
     }
     case 'AttemptFailed':
+      // The end of an attempt a lost range held: already folded from the checkpoint, now in the log too.
+      if (e.attempt !== undefined && s.endLost?.some((x) => x.attempt === e.attempt)) return withEndLost(s, s.endLost.filter((x) => x.attempt !== e.attempt));
       return { ...s, phase: 'failed', lastError: e.data.error, trial: null };
     case 'Migrated':
       return fromUpstream(s, e.data.state, `migrated-${e.seq}`);
@@ -178,6 +189,12 @@ function applyEvent(s: Lifecycle, e: StoredEvent): Lifecycle {
       return _exhaustive;
     }
   }
+}
+
+/** The lifecycle with these attempts' ends owed to the log; without the key when none are. */
+export function withEndLost(s: Lifecycle, endLost: EndLost[]): Lifecycle {
+  const { endLost: _old, ...rest } = s;
+  return endLost.length > 0 ? { ...rest, endLost } : rest;
 }
 
 const str = (x: unknown): string | undefined => (typeof x === 'string' && x !== '' ? x : undefined);

@@ -7,7 +7,7 @@
 import type { EventDataByType } from '../events/types.js';
 import type { History } from './history.js';
 import { isoTime } from './isoTime.js';
-import type { Lifecycle } from './lifecycle.js';
+import { withEndLost, type EndLost, type Lifecycle } from './lifecycle.js';
 import type { LossRecord, NodeView } from './node.js';
 
 interface Folded { lifecycle: Lifecycle; history: History; node: NodeView }
@@ -27,7 +27,18 @@ export function carriedFrom(projectionVersion: number, p: Folded): Carried {
 }
 
 const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v): v is string => typeof v === 'string') : []);
+const listed = <T>(x: T[] | undefined): T[] => (Array.isArray(x) ? x : []);
 const union = (a: string[], b: string[]) => [...a, ...b.filter((v) => !a.includes(v))];
+
+/**
+ * The attempt the log left open that the carried fold saw end (or no longer lists, past the
+ * newest CARRIED_ATTEMPTS): its outcome event was in the lost range, so none is left in the log.
+ */
+function endTaken(log: History, carried: History, d: EventDataByType['LogLost']): EndLost[] {
+  if (log.open < 0) return [];
+  const attempt = log.attempts[log.open].id;
+  return listed(carried.attempts).find((a) => a.id === attempt)?.outcome === 'open' ? [] : [{ attempt, from: d.from, to: d.to }];
+}
 
 /**
  * The projections once a loss is recorded. When the log lost its end (the range starts right
@@ -39,8 +50,10 @@ export function restoredAfterLoss<P extends Folded>(p: P, d: EventDataByType['Lo
   const c = d.carried as Partial<Carried> | undefined;
   const cl = (c?.lifecycle ?? {}) as Partial<Lifecycle>;
   if (c && c.projectionVersion === version && d.from === p.lifecycle.seq + 1 && c.history && c.node) {
-    const node = c.node as NodeView;
-    return { ...p, lifecycle: cl as Lifecycle, history: c.history as History, node: { ...node, losses: node.losses ?? [] } };
+    const node = c.node as NodeView, history = c.history as History;
+    const owed = [...listed(cl.endLost), ...(p.lifecycle.endLost ?? []), ...endTaken(p.history, history, d)];
+    const lifecycle = withEndLost(cl as Lifecycle, owed.filter((x, i) => owed.findIndex((y) => y.attempt === x.attempt) === i));
+    return { ...p, lifecycle, history, node: { ...node, losses: node.losses ?? [] } };
   }
   const rejected = union(p.lifecycle.rejected, strings(cl.rejected));
   const rejectedArtifacts = union(p.lifecycle.rejectedArtifacts, strings(cl.rejectedArtifacts));

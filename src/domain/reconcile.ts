@@ -9,7 +9,9 @@
  *   3. an Intent without its outcome → the outcome (recovered) if grubenv shows the effect, else
  *      IntentAbandoned;
  *   4. checking or downloading left behind → AttemptFailed {interrupted}; verifying left behind →
- *      back to activated (HealthcheckFailed {interrupted}, nothing counted);
+ *      back to activated (HealthcheckFailed {interrupted}, nothing counted); an attempt the log
+ *      started whose outcome event only a lost range held → AttemptFailed {lost}, which changes
+ *      nothing else (LogLost restored how it ended from the checkpoint);
  *   5. a log that knows nothing of the slots, on a node booted verified → Provisioned (found);
  *   6. a trial the log has, which grubenv no longer shows and no rule above explains (the block
  *      was changed by hand) → AttemptFailed {step: "trial"}: it ends, and says why;
@@ -19,6 +21,7 @@
 import type { NewEvent, Slot } from '../../events/types.js';
 import { applyNew } from '../../projections/applyNew.js';
 import type { Lifecycle } from '../../projections/lifecycle.js';
+import { lossRange } from '../../projections/loss.js';
 import type { Projections } from '../../projections/index.js';
 import { isCompleteVars, ourScript, trialIn, type NodeFacts } from './facts.js';
 import { interruption } from './interrupt.js';
@@ -61,6 +64,16 @@ function bootloaderRollback(p: Projections, f: NodeFacts): NewEvent[] {
 
 function interrupted(p: Projections): NewEvent[] {
   return interruption(p.lifecycle, null);
+}
+
+const ENDED: Record<string, string> = { success: 'a success', failed: 'failed', rolled_back: 'rolled back' };
+
+function endLost(p: Projections): NewEvent[] {
+  return (p.lifecycle.endLost ?? []).map(({ attempt, from, to }) => {
+    const outcome = ENDED[p.history.attempts.find((a) => a.id === attempt)?.outcome ?? ''];
+    const known = outcome ? `; the checkpoint that proved the loss records it as ${outcome}` : '';
+    return { type: 'AttemptFailed', attempt, data: { step: 'lost', error: `the log lost the record of how this attempt ended (${lossRange({ from, to })})${known}` } };
+  });
 }
 
 function provisioned(p: Projections, f: NodeFacts): NewEvent[] {
@@ -111,7 +124,7 @@ function tidy(e: NewEvent): NewEvent {
   return rest as NewEvent;
 }
 
-const RULES = [migrate, observeBoot, bootloaderRollback, (p: Projections, f: NodeFacts) => recoverIntent(p.lifecycle, f), interrupted, provisioned, trialDiverged, adopt];
+const RULES = [migrate, observeBoot, bootloaderRollback, (p: Projections, f: NodeFacts) => recoverIntent(p.lifecycle, f), interrupted, endLost, provisioned, trialDiverged, adopt];
 
 /** The events reconciliation appends, each rule seeing the projections after the ones before. */
 export function reconcile(p0: Projections, f: NodeFacts): NewEvent[] {

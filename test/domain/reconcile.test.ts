@@ -2,6 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { NewEvent } from '../../events/types.js';
+import { applyNew } from '../../projections/applyNew.js';
+import { PROJECTION_VERSION } from '../../projections/index.js';
+import { carriedFrom } from '../../projections/loss.js';
 import { reconcile } from '../../src/domain/reconcile.js';
 import { activatedLog, artifacts, env, facts, given, holding, stagedLog } from '../helpers/given.js';
 
@@ -69,6 +72,38 @@ test('rule 4: checking/downloading left behind fail as interrupted; verifying re
   assert.equal(run([seen('A', 3, 1), ...stagedLog()]), []);
   const verifying: Batch[] = [seen('A', 3, 1), ...activatedLog(), ['boot-2', [seen('B', 2, 0), { type: 'HealthcheckStarted', attempt: A, data: {} }]]];
   assert.equal(run(verifying, facts({ bootId: 'boot-2', booted: 'B', env: env('B', 2, 0) })), [{ type: 'HealthcheckFailed', attempt: A, data: { checks: [], consecutiveFailures: 0, interrupted: true } }]);
+});
+
+/** The log a loss left: `kept`, then the LogLost the next writer records, carrying the checkpoint's fold of `kept` and `lost`. */
+function afterLoss(kept: Batch[], lost: Batch[]): Batch[] {
+  const checkpoint = given([...kept, ...lost]).p;
+  const from = given(kept).p.lifecycle.seq + 1, to = checkpoint.lifecycle.seq;
+  const carried = carriedFrom(PROJECTION_VERSION, checkpoint) as unknown as Record<string, unknown>;
+  return [...kept, { type: 'LogLost', data: { from, to, lostHead: null, evidence: 'the checkpoint', reason: 'the log ends early', carried } }];
+}
+
+test('rule 4: an attempt whose outcome only the lost range held → AttemptFailed {lost}, once, changing nothing else', () => {
+  const kept = [seen('A', 3, 1), ...stagedLog().slice(0, 2)], lost: Batch[] = [{ type: 'AttemptFailed', attempt: A, data: { step: 'interrupted', error: 'stopped' } }];
+  const log = afterLoss(kept, lost);
+  const out = run(log);
+  assert.equal(out, [{ type: 'AttemptFailed', attempt: A, data: { step: 'lost', error: 'the log lost the record of how this attempt ended (event 4); the checkpoint that proved the loss records it as failed' } }]);
+  const checkpoint = given([...kept, ...lost]).p, after = applyNew(given(log).p, out, 'boot-1', 0);
+  assert.equal({ ...after.lifecycle, seq: 0 }, { ...checkpoint.lifecycle, seq: 0 });
+  assert.equal(after.history, checkpoint.history);
+  assert.equal(run([...log, ...out]), []);
+});
+
+test('rule 4: a trial whose marking pass only the lost range held stays a success when its end is recorded', () => {
+  const trial: Batch[] = [seen('A', 3, 1), ...activatedLog(), ['boot-2', [seen('B', 2, 0), { type: 'HealthcheckStarted', attempt: A, data: {} }]]];
+  const log = afterLoss(trial, [['boot-2', [{ type: 'HealthcheckPassed', attempt: A, data: { checks: [], markedGood: true } }]]]);
+  const f = facts({ bootId: 'boot-2', booted: 'B', env: env('B', 2, 1) });
+  const out = run(log, f);
+  assert.equal(kinds(out), ['AttemptFailed']);
+  assert.match((out[0].data as { error: string }).error, /records it as a success$/);
+  const after = applyNew(given(log).p, out, 'boot-2', 0);
+  assert.is(after.lifecycle.phase, 'success');
+  assert.is(after.lifecycle.verified.B?.version, 'v2');
+  assert.is(after.history.attempts[0].outcome, 'success');
 });
 
 test('rule 5: a log that knows nothing of the slots, booted verified → the running slot Provisioned (found)', () => {

@@ -29,6 +29,12 @@ test('an attempt whose process stopped is said to have ended, with the reason re
   ]);
 });
 
+test('an attempt whose recorded end the log lost is named by its id, not as the attempt in progress', () => {
+  const error = 'the log lost the record of how this attempt ended (event 6); the checkpoint that proved the loss records it as failed';
+  const events: NewEvent[] = [{ type: 'AttemptFailed', attempt: 'att-0', data: { step: 'lost', error } }];
+  assert.equal(reconcileNotes(on('downloading'), events), [`attempt att-0: ${error}; its end is recorded again (step "lost"), its history unchanged`]);
+});
+
 test('a Go agent caught downloading: the attempt migrated just before is the one named', () => {
   const events: NewEvent[] = [
     { type: 'Migrated', data: { state: { phase: 'downloading', from_version: 'v1.0.0', to_version: 'v1.1.0' }, activeSlot: 'A' } },
