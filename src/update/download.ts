@@ -8,7 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writev } from 'node:fs';
 import { Interrupted } from '../errors.js';
 import { untilStopped, type StopWatch } from '../signals.js';
-import { HttpError, open } from './http.js';
+import { HttpError, open, type Authorize } from './http.js';
 
 export interface DownloadOptions {
   url: string;
@@ -17,6 +17,8 @@ export interface DownloadOptions {
   /** Bytes already in `path` from an earlier run to keep (they are re-hashed), or 0. */
   resumeFrom: number;
   expected: number | null;
+  /** The Authorization for each URL of the transfer, redirects included (a registry's blob); none when absent. */
+  authorize?: Authorize;
   /** Called after the partial file is synced: record DownloadProgress {bytes}. */
   onDurable: (bytes: number) => Promise<void>;
   onBytes?: (bytes: number, total: number | null) => void;
@@ -113,7 +115,7 @@ const MAX_QUEUED = 4 * 1024 * 1024;
  */
 async function fetchInto(fd: number, st: Transfer, o: DownloadOptions): Promise<void> {
   const start = st.have;
-  const opened = open(o.url, { idleMs: o.idleMs, headers: start > 0 ? { range: `bytes=${start}-` } : undefined });
+  const opened = open(o.url, { idleMs: o.idleMs, headers: start > 0 ? { range: `bytes=${start}-` } : undefined, authorize: o.authorize });
   const { res } = await untilStopped(opened, o.stop, (late) => late.res.destroy());
   if (start > 0 && res.statusCode !== 206) {
     res.destroy();
