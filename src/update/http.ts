@@ -30,9 +30,13 @@ export function open(url: string, opts: { idleMs: number; headers?: Record<strin
   const seen = new Set<string>();
   const go = (target: string, left: number): Promise<{ res: IncomingMessage; url: string }> => new Promise((resolve, reject) => {
     let u: URL;
-    try { u = new URL(target); } catch { return reject(new HttpError(`not a URL: ${target}`, false)); }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return reject(new HttpError(`refusing ${u.protocol} URL ${target}`, false));
+    const hop = target === url ? target : `a redirect of ${url}`;
+    try { u = new URL(target); } catch { return reject(new HttpError(`not a URL: ${hop}`, false)); }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return reject(new HttpError(`refusing the ${u.protocol} URL of ${hop}`, false));
     seen.add(u.href);
+    // A redirect target is named without its query: storage URLs carry pre-signed credentials,
+    // and these messages end up in the log, which is kept forever and served at /events.
+    const shown = target === url ? target : `${url} (redirected to ${u.origin}${u.pathname})`;
     const auth = opts.authorize?.(u) ?? null;
     const headers = auth ? { ...opts.headers, authorization: auth } : opts.headers;
     const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: 'GET', headers, agent: false }, (res) => {
@@ -41,20 +45,20 @@ export function open(url: string, opts: { idleMs: number; headers?: Record<strin
         res.resume();
         const next = new URL(res.headers.location, u).href;
         // A downgrade would send the rest of the transfer, and what it says, in the clear.
-        if (u.protocol === 'https:' && next.startsWith('http:')) return reject(new HttpError(`GET ${target}: refusing a redirect from https to plain http (${new URL(next).host})`, false));
-        if (seen.has(next)) return reject(new HttpError(`GET ${target}: redirect loop`, false));
-        if (left <= 0) return reject(new HttpError(`GET ${target}: too many redirects`, false));
+        if (u.protocol === 'https:' && next.startsWith('http:')) return reject(new HttpError(`GET ${shown}: refusing a redirect from https to plain http (${new URL(next).host})`, false));
+        if (seen.has(next)) return reject(new HttpError(`GET ${shown}: redirect loop`, false));
+        if (left <= 0) return reject(new HttpError(`GET ${shown}: too many redirects`, false));
         return resolve(go(next, left - 1));
       }
       if (status < 200 || status > 299) {
         res.resume();
         const challenge = status === 401 ? String(res.headers['www-authenticate'] ?? '') || null : null;
-        return reject(new HttpError(`GET ${target}: HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`, status >= 500 || status === 429, status, challenge));
+        return reject(new HttpError(`GET ${shown}: HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`, status >= 500 || status === 429, status, challenge));
       }
       resolve({ res, url: u.href });
     });
-    req.setTimeout(opts.idleMs, () => req.destroy(new HttpError(`GET ${target}: no answer for ${opts.idleMs / 1000} s`, true)));
-    req.on('error', (e) => reject(e instanceof HttpError ? e : new HttpError(`GET ${target}: ${e.message}`, true)));
+    req.setTimeout(opts.idleMs, () => req.destroy(new HttpError(`GET ${shown}: no answer for ${opts.idleMs / 1000} s`, true)));
+    req.on('error', (e) => reject(e instanceof HttpError ? e : new HttpError(`GET ${shown}: ${e.message}`, true)));
     req.end();
   });
   return go(url, opts.maxRedirects ?? 5);
