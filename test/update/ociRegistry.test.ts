@@ -12,6 +12,7 @@ import { HttpError } from '../../src/update/http.js';
 import { chooseManifest, parseManifest, releaseOf, type Resolved } from '../../src/update/oci/manifest.js';
 import { parseRegistry } from '../../src/update/oci/reference.js';
 import { Registry, type Credentials } from '../../src/update/oci/registry.js';
+import { fetchOciRelease } from '../../src/update/oci/fetchOci.js';
 import { haveRegistryTools, pushWithSkopeo, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -57,6 +58,28 @@ if (missing.length > 0 && process.env.CI !== 'true') {
       assert.is(rel.kernel.size, kernel.length);
       const got = await download({ url: reg.blobUrl(rel.kernel.digest), path: join(tmpDir(), 'vmlinuz'), idleMs: 5000, resumeFrom: 0, expected: rel.kernel.size, now: Date.now, onDurable: async () => {}, authorize: reg.authorize });
       assert.is(`sha256:${got.sha256}`, rel.kernel.digest);
+    } finally { await r.close(); }
+  });
+
+  test('fetchOciRelease: the release in latest.json\'s shape, its source naming the manifest digest; another architecture is refused by name', async () => {
+    const r = await startRegistry('open');
+    try {
+      await pushWithSkopeo([{ kernel, initramfs, annotations: ann }], `${r.host}/kubesolo/os`, 'v1.2.0');
+      const ref = parseRegistry(`${r.host}/kubesolo/os`, 'v1.2.0');
+      const f = await fetchOciRelease({ ref, arch: 'amd64', plainHttp: true, credentials: null, idleMs: 5000 });
+      assert.is(f.release.version, 'v1.2.0');
+      assert.is(f.release.channel, 'stable');
+      assert.equal(f.release.artifacts.map((a) => [a.name, a.size]), [['vmlinuz', kernel.length], ['kubesolo-os.gz', initramfs.length]]);
+      assert.match(f.url, new RegExp(`^${r.host.replace(/\./g, '\\.')}/kubesolo/os:v1\\.2\\.0@sha256:[0-9a-f]{64}$`));
+      assert.is(f.source.digest, f.url.split('@')[1]);
+      const got = await download({ url: f.release.artifacts[1].url, path: join(tmpDir(), 'initramfs'), idleMs: 5000, resumeFrom: 0, expected: initramfs.length, now: Date.now, onDurable: async () => {}, authorize: f.authorize });
+      assert.is(got.sha256, f.release.artifacts[1].sha256);
+      try {
+        await fetchOciRelease({ ref, arch: 'arm64', plainHttp: true, credentials: null, idleMs: 5000 });
+        assert.unreachable('arm64 is not offered');
+      } catch (e) {
+        assert.match((e as Error).message, /kubesolo\/os:v1\.2\.0: the image index has no manifest for arm64 \(it offers amd64\)/);
+      }
     } finally { await r.close(); }
   });
 
