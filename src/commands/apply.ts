@@ -9,7 +9,7 @@ import { localMinute, parseWindow } from '../domain/window.js';
 import { slotStore } from '../boot/slots.js';
 import { AgentError, EXIT, Interrupted, usage } from '../errors.js';
 import { withSession } from '../session/writer.js';
-import { fetchRelease } from '../update/fetchRelease.js';
+import { fetchOffer } from '../update/fetchOffer.js';
 import { nodeBlockedBy } from '../update/nodeBlock.js';
 import { stage, StageFailed } from '../update/stage.js';
 import type { Command } from './command.js';
@@ -49,7 +49,7 @@ Exit codes: 0 staged or up to date · 1 download/verify/server failure · 3 refu
 trial or pending switch, grubenv, node blocked, lost history) · 75 busy · 130/143 stopped by SIGINT/SIGTERM.`,
   options: { ...CONFIG_OPTIONS, force: { type: 'boolean' }, 'allow-rejected': { type: 'boolean' }, progress: { type: 'string' } },
   async run({ values }, ctx) {
-    const { conf, server, key, gates, idleMs } = updateSettings(ctx, values);
+    const { conf, source, key, gates, idleMs } = updateSettings(ctx, values);
     const force = values.force === true;
     const raw = setting<string | null>(conf, 'maintenance_window');
     const parsed = raw ? parseWindow(raw) : null;
@@ -64,7 +64,7 @@ trial or pending switch, grubenv, node blocked, lost history) · 75 busy · 130/
       if (closed) return s.refuse(closed);
       const t = decideApplyStart(s.facts, { ...when, blockedBy: force ? null : nodeBlockedBy(ctx.warn) }, unacceptedLosses(s.state.node));
       if (isRefusal(t)) return s.refuse(t);
-      const fetched = await s.untilStopped(fetchRelease(server, key, idleMs)).catch(async (err) => {
+      const fetched = await s.untilStopped(fetchOffer(source, key, idleMs, gates.arch)).catch(async (err) => {
         if (err instanceof Interrupted) throw err;
         const error = (err as Error).message;
         await s.append([{ type: 'UpdateChecked', data: { current: currentVersion(s.state, s.facts) ?? '', available: false, error } }]);
@@ -89,7 +89,7 @@ trial or pending switch, grubenv, node blocked, lost history) · 75 busy · 130/
       const artifacts = await stage({
         store: slotStore(ctx.paths.root, ctx.slots), slot: d.target, release: r, attempt: d.attempt, signed: fetched.signed,
         resume: partial && partial.version === r.version && partial.slot === d.target ? partial.bytes : {},
-        idleMs, retries: setting<number>(conf, 'http_retries'), now: systemClock,
+        idleMs, retries: setting<number>(conf, 'http_retries'), now: systemClock, authorize: fetched.authorize,
         record: (events) => s.append(events), progress, stop: s.stop, checkpoint: () => s.checkpoint(),
       }).catch(async (err) => {
         if (!(err instanceof StageFailed)) throw err;

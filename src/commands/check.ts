@@ -6,7 +6,7 @@ import { AgentError } from '../errors.js';
 import { gatherFacts, withSlots } from '../session/facts.js';
 import { readProjections } from '../session/readers.js';
 import { withSession } from '../session/writer.js';
-import { fetchRelease, type Fetched } from '../update/fetchRelease.js';
+import { fetchOffer, type Offer } from '../update/fetchOffer.js';
 import type { Command } from './command.js';
 import { CONFIG_OPTIONS } from './config.js';
 import { updateSettings } from './updateSettings.js';
@@ -24,13 +24,13 @@ Exit codes: 0 whether or not an update is available · 1 the server or the metad
 (recorded as UpdateChecked with the error) · 2 no server configured, bad flag · 75 busy.`,
   options: { ...CONFIG_OPTIONS, 'allow-rejected': { type: 'boolean' } },
   async run({ values }, ctx) {
-    const { server, key, gates, idleMs } = updateSettings(ctx, values);
+    const { source, key, gates, idleMs } = updateSettings(ctx, values);
     // Without the lock: a slow server must not block a rollback (safety rule: no lock on the network).
     const current = currentVersion(readProjections(ctx).projections, await withSlots(gatherFacts(ctx.paths, systemClock()), ctx.paths, ctx.slots, { versions: true }));
-    let fetched: Fetched | null = null;
+    let fetched: Offer | null = null;
     let failure: AgentError | null = null;
     try {
-      fetched = await fetchRelease(server, key, idleMs);
+      fetched = await fetchOffer(source, key, idleMs, gates.arch);
     } catch (err) {
       failure = err instanceof AgentError ? err : new AgentError('FAILED', (err as Error).message);
     }

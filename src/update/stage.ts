@@ -14,6 +14,7 @@ import type { SlotStore } from '../boot/slots.js';
 import { Interrupted } from '../errors.js';
 import type { StopWatch } from '../signals.js';
 import { download } from './download.js';
+import type { Authorize } from './http.js';
 import type { Release } from './metadata.js';
 
 export class StageFailed extends Error {
@@ -32,6 +33,8 @@ export interface StageOptions {
   resume: Record<string, number>;
   idleMs: number;
   retries: number;
+  /** The registry's Authorization for blob downloads (an OCI offer); none for an update server. */
+  authorize?: Authorize;
   now: () => number;
   record(events: NewEvent[]): Promise<void>;
   progress(artifact: string, bytes: number, total: number | null): void;
@@ -73,7 +76,7 @@ export async function stage(o: StageOptions): Promise<ArtifactRecord[]> {
         const resumeFrom = o.resume[a.name] ?? 0;
         await o.record([{ type: 'DownloadStarted', attempt: o.attempt, data: { artifact: a.name, url: a.url, ...(a.size !== null ? { bytesExpected: a.size } : {}), ...(resumeFrom ? { resumeFrom } : {}) } }]);
         const got = await download({
-          url: a.url, path: join(dir, a.name), idleMs: o.idleMs, resumeFrom, expected: a.size, now: o.now, retries: o.retries,
+          url: a.url, path: join(dir, a.name), idleMs: o.idleMs, resumeFrom, expected: a.size, now: o.now, retries: o.retries, authorize: o.authorize,
           onDurable: async (bytes) => { await o.record([{ type: 'DownloadProgress', attempt: o.attempt, data: { artifact: a.name, bytes } }]); crashPoint('apply.after-progress'); },
           onBytes: (bytes, total) => o.progress(a.name, bytes, total), stop: o.stop,
         });

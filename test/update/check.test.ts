@@ -104,7 +104,7 @@ test('check with no server configured is a usage error naming the fix', () => {
   const sb = makeSandbox();
   const r = cliSync(['--root', sb.root, 'check']);
   assert.is(r.code, 2);
-  assert.match(r.stderr, /no update server: set server= in .*update\.conf or pass --server URL/);
+  assert.match(r.stderr, /no update server: set server= \(or registry= and tag=\) in .*update\.conf, or pass --server URL \(or --registry HOST\/REPO --tag T\)/);
 });
 
 test.run();
