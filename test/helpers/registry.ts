@@ -125,3 +125,14 @@ export async function pushWithSkopeo(artifacts: Artifact[], dest: string, tag: s
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (code !== 0) throw new Error(`skopeo copy exited ${code}: ${err}`);
 }
+
+/** `skopeo inspect --raw`: the manifest or index bytes as an independent client reads them (async: see pushWithSkopeo). */
+export async function skopeoInspectRaw(ref: string): Promise<string> {
+  const child = spawn('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`skopeo inspect exited ${code}: ${err}`);
+  return out;
+}

@@ -22,6 +22,8 @@ export interface RegistryOptions {
   plainHttp: boolean;
   credentials: Credentials | null;
   idleMs: number;
+  /** What the token asks for: a node only ever pulls; `release --push` publishes. */
+  access?: 'pull' | 'pull,push';
 }
 
 /** `Bearer realm="…",service="…",scope="…"` → its scheme and parameters. */
@@ -57,7 +59,7 @@ export class Registry {
   private where = () => `registry ${this.o.ref.host} (${this.o.ref.repository})`;
 
   /** Runs `fn`; on a first 401 answers the challenge and runs it once more. */
-  private async authed<T>(fn: () => Promise<T>): Promise<T> {
+  async authed<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (e) {
@@ -83,8 +85,8 @@ export class Registry {
     let realm: URL;
     try { realm = new URL(c.params.realm); } catch { throw new HttpError(`${this.where()}: the token realm ${JSON.stringify(c.params.realm.slice(0, 120))} is not a URL`, false, 401); }
     if (realm.protocol !== 'https:' && !(this.o.plainHttp && realm.protocol === 'http:')) throw new HttpError(`${this.where()}: refusing the token realm ${realm.origin}: not https`, false, 401);
-    // Pull only, whatever the challenge asked for: this agent never writes to a registry it reads.
-    realm.searchParams.set('scope', `repository:${this.o.ref.repository}:pull`);
+    // Pull only, whatever the challenge asked for, unless this is a publisher pushing.
+    realm.searchParams.set('scope', `repository:${this.o.ref.repository}:${this.o.access ?? 'pull'}`);
     if (c.params.service) realm.searchParams.set('service', c.params.service);
     const own = realm.origin === this.origin;
     const creds = own && this.o.credentials ? `Basic ${Buffer.from(`${this.o.credentials.username}:${this.o.credentials.password}`).toString('base64')}` : null;
