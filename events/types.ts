@@ -14,12 +14,15 @@ export type IntentAction = 'activate' | 'rollback' | 'mark-good' | 'bootenv';
 
 /** The payload of each event type, keyed by its type string (the names are the contract). */
 export interface EventDataByType {
-  UpdateChecked: { current: string; latest?: string; available: boolean; error?: string };
+  /** `statement`: the signed statement accepted with this check — the log keeps the highest serial per key. */
+  UpdateChecked: { current: string; latest?: string; available: boolean; error?: string; statement?: { key: string; serial: number } };
   UpdateDeferred: { reason: string };
   AttemptStarted: { fromVersion: string; fromSlot: Slot; toVersion: string; toSlot: Slot; source: string };
   MetadataFetched: {
     version: string; channel?: string; architecture?: string; minCompatibleVersion?: string;
     artifacts: ArtifactRecord[]; signed: boolean;
+    /** The serial of the signed statement these fields were read from. */
+    serial?: number;
   };
   DownloadStarted: { artifact: string; url: string; bytesExpected?: number; resumeFrom?: number };
   DownloadProgress: { artifact: string; bytes: number };

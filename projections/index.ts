@@ -9,7 +9,7 @@ import { restoredAfterLoss } from './loss.js';
 import { evolveNode, initialNode, type NodeView } from './node.js';
 
 /** Bump when any fold's shape or meaning changes: older checkpoints are then ignored and rebuilt. */
-export const PROJECTION_VERSION = 3;
+export const PROJECTION_VERSION = 4;
 
 export interface Projections {
   lifecycle: Lifecycle;

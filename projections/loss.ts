@@ -44,7 +44,7 @@ function endTaken(log: History, carried: History, d: EventDataByType['LogLost'])
  * The projections once a loss is recorded. When the log lost its end (the range starts right
  * after what we folded) and the carried fold has our shape, it replaces ours: it saw every event
  * we did and the lost ones. Otherwise only what is safe to merge from any version is kept: the
- * rejected releases.
+ * rejected releases, and the highest statement serials (a loss must not reopen a replay).
  */
 export function restoredAfterLoss<P extends Folded>(p: P, d: EventDataByType['LogLost'], version: number): P {
   const c = d.carried as Partial<Carried> | undefined;
@@ -57,7 +57,14 @@ export function restoredAfterLoss<P extends Folded>(p: P, d: EventDataByType['Lo
   }
   const rejected = union(p.lifecycle.rejected, strings(cl.rejected));
   const rejectedArtifacts = union(p.lifecycle.rejectedArtifacts, strings(cl.rejectedArtifacts));
-  return { ...p, lifecycle: { ...p.lifecycle, rejected, rejectedArtifacts } };
+  return { ...p, lifecycle: { ...p.lifecycle, rejected, rejectedArtifacts }, node: { ...p.node, serials: highestSerials(p.node.serials, (c?.node as Partial<NodeView> | undefined)?.serials) } };
+}
+
+function highestSerials(ours: Record<string, number>, carried: unknown): Record<string, number> {
+  const out = { ...ours };
+  if (typeof carried !== 'object' || carried === null) return out;
+  for (const [k, v] of Object.entries(carried)) if (Number.isSafeInteger(v) && v > (out[k] ?? 0)) out[k] = v;
+  return out;
 }
 
 export const ACCEPT_HINT = "review 'kubesolo-update history', then acknowledge with 'kubesolo-update repair --accept-loss'";

@@ -20,6 +20,8 @@ export interface NodeView {
   losses: LossRecord[];
   /** grubenv as last recorded in the log (status --at shows it for the past). */
   recordedEnv: RecordedEnv | null;
+  /** The highest signed-statement serial accepted from each key (replays of older ones are refused). */
+  serials: Record<string, number>;
 }
 
 export interface LossRecord {
@@ -39,7 +41,7 @@ export const unacceptedLosses = (n: NodeView): LossRecord[] => n.losses.filter((
 export function initialNode(): NodeView {
   return {
     slots: { A: { version: null }, B: { version: null } }, lastBoot: null, lastCheck: null,
-    eventsByType: {}, repairs: 0, healthcheckFailures: 0, attemptsStarted: 0, lastEventAt: null, losses: [], recordedEnv: null,
+    eventsByType: {}, repairs: 0, healthcheckFailures: 0, attemptsStarted: 0, lastEventAt: null, losses: [], recordedEnv: null, serials: {},
   };
 }
 
@@ -61,7 +63,9 @@ export function evolveNode(n: NodeView, e: StoredEvent): NodeView {
     }
     case 'UpdateChecked': {
       const d = e.data;
-      return { ...next, lastCheck: { at: e.at, current: d.current, latest: d.latest ?? null, available: d.available, error: d.error ?? null } };
+      const st = d.statement;
+      const serials = st && st.serial > (n.serials[st.key] ?? 0) ? { ...n.serials, [st.key]: st.serial } : n.serials;
+      return { ...next, serials, lastCheck: { at: e.at, current: d.current, latest: d.latest ?? null, available: d.available, error: d.error ?? null } };
     }
     case 'LogRepaired':
       return { ...next, repairs: n.repairs + 1 };

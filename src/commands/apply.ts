@@ -2,6 +2,7 @@ import { crashPoint } from '../../events/crashPoint.js';
 import { systemClock } from '../../events/systemClock.js';
 import { setting } from '../config/load.js';
 import { currentVersion, decideApplyStart, decideRelease, decideWindow } from '../domain/apply.js';
+import { highestSerial } from '../domain/authenticity.js';
 import { lostHistoryRefusal } from '../domain/loss.js';
 import { isRefusal } from '../domain/plan.js';
 import { unacceptedLosses } from '../../projections/node.js';
@@ -49,7 +50,7 @@ Exit codes: 0 staged or up to date · 1 download/verify/server failure · 3 refu
 trial or pending switch, grubenv, node blocked, lost history) · 75 busy · 130/143 stopped by SIGINT/SIGTERM.`,
   options: { ...CONFIG_OPTIONS, force: { type: 'boolean' }, 'allow-rejected': { type: 'boolean' }, progress: { type: 'string' } },
   async run({ values }, ctx) {
-    const { conf, source, key, gates, idleMs } = updateSettings(ctx, values);
+    const { conf, source, key, gates, allowLegacy, idleMs } = updateSettings(ctx, values);
     const force = values.force === true;
     const raw = setting<string | null>(conf, 'maintenance_window');
     const parsed = raw ? parseWindow(raw) : null;
@@ -71,7 +72,8 @@ trial or pending switch, grubenv, node blocked, lost history) · 75 busy · 130/
         throw err instanceof AgentError ? err : new AgentError('FAILED', error);
       });
       const r = fetched.release;
-      const d = decideRelease(s.state, s.facts, t.target, { release: r, url: fetched.url, signed: fetched.signed, keyConfigured: key !== null }, gates);
+      const d = decideRelease(s.state, s.facts, t.target, { release: r, url: fetched.url, signed: fetched.signed, statement: fetched.statement, keyConfigured: key !== null },
+        gates, { now, highestSerial: highestSerial(s.state.node, fetched.statement), allowLegacy });
       if (isRefusal(d)) return s.refuse(d);
       await s.checkpoint();
       await s.append(d.events);

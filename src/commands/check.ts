@@ -1,6 +1,7 @@
 import { systemClock } from '../../events/systemClock.js';
 import { asIsoTime } from '../../projections/isoTime.js';
-import { currentVersion, gatesOf, unauthenticated } from '../domain/apply.js';
+import { currentVersion, gatesOf } from '../domain/apply.js';
+import { acceptedSerial, highestSerial, judgeAuthenticity } from '../domain/authenticity.js';
 import { compareVersions } from '../domain/version.js';
 import { AgentError } from '../errors.js';
 import { gatherFacts, withSlots } from '../session/facts.js';
@@ -24,7 +25,7 @@ Exit codes: 0 whether or not an update is available · 1 the server or the metad
 (recorded as UpdateChecked with the error) · 2 no server configured, bad flag · 75 busy.`,
   options: { ...CONFIG_OPTIONS, 'allow-rejected': { type: 'boolean' } },
   async run({ values }, ctx) {
-    const { source, key, gates, idleMs } = updateSettings(ctx, values);
+    const { source, key, gates, allowLegacy, idleMs } = updateSettings(ctx, values);
     // Without the lock: a slow server must not block a rollback (safety rule: no lock on the network).
     const current = currentVersion(readProjections(ctx).projections, await withSlots(gatherFacts(ctx.paths, systemClock()), ctx.paths, ctx.slots, { versions: true }));
     let fetched: Offer | null = null;
@@ -41,18 +42,18 @@ Exit codes: 0 whether or not an update is available · 1 the server or the metad
       }
       const r = fetched.release;
       const released = r.releaseDate === null ? null : asIsoTime(r.releaseDate);
-      const offer = { release: r, url: fetched.url, signed: fetched.signed, keyConfigured: key !== null };
-      const unsigned = unauthenticated(offer, current);
+      const offer = { release: r, url: fetched.url, signed: fetched.signed, statement: fetched.statement, keyConfigured: key !== null };
+      const unsigned = judgeAuthenticity(offer, { now: s.facts.now, highestSerial: highestSerial(s.state.node, fetched.statement), allowLegacy }, current);
       if (unsigned) return s.refuse(unsigned);
       const cmp = current === null ? 1 : compareVersions(r.version, current);
       const available = cmp !== null && cmp > 0;
       const results = gatesOf(s.state, r, current, gates);
-      await s.append([{ type: 'UpdateChecked', data: { current: current ?? '', latest: r.version, available } }]);
+      await s.append([{ type: 'UpdateChecked', data: { current: current ?? '', latest: r.version, available, ...acceptedSerial(offer) } }]);
       const wouldApply = available && results.every((g) => g.ok);
       if (ctx.json) {
-        ctx.out(JSON.stringify({ current, latest: r.version, available, would_apply: wouldApply, signed: fetched.signed, release_notes: r.releaseNotes, release_date: released, gates: results }));
+        ctx.out(JSON.stringify({ current, latest: r.version, available, would_apply: wouldApply, signed: fetched.signed, serial: fetched.statement?.serial ?? null, release_notes: r.releaseNotes, release_date: released, gates: results }));
       } else {
-        const lines = [`running:   ${current ?? 'unknown'}`, `offered:   ${r.version}${released ? ` (${released})` : ''}${fetched.signed ? ', signature verified' : ''}`];
+        const lines = [`running:   ${current ?? 'unknown'}`, `offered:   ${r.version}${released ? ` (${released})` : ''}${fetched.statement ? `, signed statement verified (serial ${fetched.statement.serial})` : fetched.signed ? ', signature verified' : ''}`];
         lines.push(available ? 'an update is available' : cmp === 0 ? 'already up to date' : 'no newer version');
         for (const g of results) lines.push(`  ${g.ok ? 'ok  ' : 'STOP'} ${g.gate}${g.reason && !g.ok ? `: ${g.reason}` : ''}`);
         if (r.releaseNotes) lines.push('', r.releaseNotes);

@@ -17,5 +17,6 @@ export function updateSettings(ctx: CliContext, values: Record<string, unknown>)
     channel: setting<string | null>(conf, 'channel'), arch: goArch(process.arch),
     allowDowngrade: setting<number>(conf, 'allow_downgrade') === 1, allowRejected: values['allow-rejected'] === true,
   };
-  return { conf, source, key, gates, idleMs: setting<number>(conf, 'http_timeout') * 1000 };
+  const allowLegacy = setting<number>(conf, 'allow_legacy_signature') === 1;
+  return { conf, source, key, gates, allowLegacy, idleMs: setting<number>(conf, 'http_timeout') * 1000 };
 }

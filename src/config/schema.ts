@@ -27,6 +27,7 @@ export const KEYS: KeySpec[] = [
   { key: 'channel', type: 'string', default: null, help: 'accept only releases of this channel (unset: any)' },
   { key: 'maintenance_window', type: 'string', default: null, help: 'apply only between HH:MM-HH:MM local time (may wrap midnight; unset: always; equal ends: never)' },
   { key: 'pubkey', type: 'string', default: null, help: 'Ed25519 public key file (64 hex chars); when set, anything unsigned is refused' },
+  { key: 'allow_legacy_signature', type: 'bool', default: 0, help: "with pubkey: also accept a Go-era latest.json signed whole, without a signed statement's serial (a replayed older one cannot be told apart)" },
   { key: 'http_timeout', type: 'int', default: 30, help: 'seconds to connect, and to wait for each next byte (never a whole-transfer limit)' },
   { key: 'http_retries', type: 'int', default: 5, help: 'retries of a transient download failure (5xx, reset, stall), with backoff from 0.5 s doubling to 8 s' },
   { key: 'allow_downgrade', type: 'bool', default: 0, help: 'allow installing a version older than the running one (0 or 1)' },

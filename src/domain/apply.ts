@@ -12,6 +12,7 @@ import { lostHistoryRefusal } from './loss.js';
 import { isCompleteVars, other, type NodeFacts } from './facts.js';
 import { evaluateGates, type GateResult, type OfferedRelease } from './gates.js';
 import { refuse, type Refusal } from './plan.js';
+import { acceptedSerial, judgeAuthenticity, type Authenticity, type AuthenticityRules } from './authenticity.js';
 import { bootEnvRefusal, byRule, unknownBooted } from './rules.js';
 import { compareVersions } from './version.js';
 import { inWindow, type Window } from './window.js';
@@ -57,7 +58,7 @@ export function decideApplyStart(f: NodeFacts, a: ApplyStart, unaccepted: LossRe
   return { target };
 }
 
-export interface Offer { release: OfferedRelease; url: string; signed: boolean; keyConfigured: boolean }
+export interface Offer extends Authenticity { release: OfferedRelease }
 export interface GateSettings { channel: string | null; arch: string; allowDowngrade: boolean; allowRejected: boolean }
 
 export type ReleaseDecision =
@@ -72,30 +73,24 @@ export function currentVersion(p: Projections, f: NodeFacts): string | null {
   return f.slots[f.booted]?.version ?? p.node.slots[f.booted].version;
 }
 
-/** With a key configured, only signed metadata is read at all (check and apply alike). */
-export function unauthenticated(o: Offer, current: string | null): Refusal | null {
-  if (!o.keyConfigured || o.signed) return null;
-  const error = `a public key is configured, but latest.json (${o.url}) is not signed (no metadata_sig_url): refusing to act on unauthenticated metadata ${byRule('authenticated')}`;
-  return refuse(error, [{ type: 'UpdateChecked', data: { current: current ?? '', available: false, error } }], 'FAILED');
-}
-
 /** The gates as apply would evaluate them for this node now. */
 export function gatesOf(p: Projections, r: OfferedRelease, current: string | null, g: GateSettings): GateResult[] {
   return evaluateGates(r, { current, ...g, rejected: p.lifecycle.rejected, rejectedArtifacts: p.lifecycle.rejectedArtifacts });
 }
 
-export function decideRelease(p: Projections, f: NodeFacts, target: Slot, o: Offer, g: GateSettings): ReleaseDecision {
+export function decideRelease(p: Projections, f: NodeFacts, target: Slot, o: Offer, g: GateSettings, auth: AuthenticityRules): ReleaseDecision {
   const l = p.lifecycle;
   const r = o.release;
   const current = currentVersion(p, f);
-  const unsigned = unauthenticated(o, current);
+  const unsigned = judgeAuthenticity(o, auth, current);
   if (unsigned) return unsigned;
+  const accepted = acceptedSerial(o);
   const cmp = current === null ? 1 : compareVersions(r.version, current);
   if (current !== null && cmp === 0) {
-    return { upToDate: current, events: [{ type: 'UpdateChecked', data: { current, latest: r.version, available: false } }] };
+    return { upToDate: current, events: [{ type: 'UpdateChecked', data: { current, latest: r.version, available: false, ...accepted } }] };
   }
   // The metadata step of apply is a check too, recorded as one: what it saw is what the metrics offer.
-  const checked: NewEvent = { type: 'UpdateChecked', data: { current: current ?? '', latest: r.version, available: cmp !== null && cmp > 0 } };
+  const checked: NewEvent = { type: 'UpdateChecked', data: { current: current ?? '', latest: r.version, available: cmp !== null && cmp > 0, ...accepted } };
   if (l.phase === 'staged' && l.toVersion === r.version && l.toSlot === target && artifactsKey(l.toArtifacts) === artifactsKey(r.artifacts)) {
     return { alreadyStaged: target, events: [checked] };
   }
@@ -108,7 +103,8 @@ export function decideRelease(p: Projections, f: NodeFacts, target: Slot, o: Off
     { type: 'MetadataFetched', attempt, data: {
       version: r.version, ...(r.channel ? { channel: r.channel } : {}), ...(r.architecture ? { architecture: r.architecture } : {}),
       ...(r.minCompatibleVersion ? { minCompatibleVersion: r.minCompatibleVersion } : {}),
-      artifacts: r.artifacts.map((a) => ({ name: a.name as 'vmlinuz' | 'kubesolo-os.gz', sha256: a.sha256, bytes: a.size ?? 0 })), signed: o.signed } },
+      artifacts: r.artifacts.map((a) => ({ name: a.name as 'vmlinuz' | 'kubesolo-os.gz', sha256: a.sha256, bytes: a.size ?? 0 })), signed: o.signed,
+      ...(o.statement ? { serial: o.statement.serial } : {}) } },
   );
   const gates = gatesOf(p, r, current, g);
   const stop = gates.find((x) => !x.ok);

@@ -27,20 +27,22 @@ export function prepareSource(s: UpdateSource): PreparedSource {
   try { ref = parseRegistry(s.registry, s.tag); } catch (e) {
     throw new AgentError('USAGE', (e as ReferenceError).message);
   }
-  let credentials: Credentials | null = null;
-  if (s.dockerConfig) {
-    let bytes: Buffer;
-    try { bytes = readFileSync(s.dockerConfig); } catch (e) { throw new AgentError('USAGE', `cannot read the registry credentials ${s.dockerConfig} (docker_config=): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
-    if (bytes.length > DOCKER_CONFIG_CAP) throw new AgentError('USAGE', `${s.dockerConfig} is larger than ${DOCKER_CONFIG_CAP} bytes; it is not a Docker config.json`);
-    try { credentials = credentialsFor(bytes, ref.host, s.dockerConfig); } catch (e) {
-      throw new AgentError('USAGE', (e as DockerConfigError).message);
-    }
-  }
+  const credentials = s.dockerConfig ? loadCredentials(s.dockerConfig, ref.host, 'docker_config=') : null;
   return { kind: 'oci', ref, plainHttp: s.plainHttp, credentials };
+}
+
+/** Credentials for `host` from a Docker config.json; every failure is exit 2 naming the file, never a secret. */
+export function loadCredentials(file: string, host: string, setBy: string): Credentials | null {
+  let bytes: Buffer;
+  try { bytes = readFileSync(file); } catch (e) { throw new AgentError('USAGE', `cannot read the registry credentials ${file} (${setBy}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  if (bytes.length > DOCKER_CONFIG_CAP) throw new AgentError('USAGE', `${file} is larger than ${DOCKER_CONFIG_CAP} bytes; it is not a Docker config.json`);
+  try { return credentialsFor(bytes, host, file); } catch (e) {
+    throw new AgentError('USAGE', (e as DockerConfigError).message);
+  }
 }
 
 export async function fetchOffer(s: PreparedSource, key: KeyObject | null, idleMs: number, arch: string): Promise<Offer> {
   if (s.kind === 'http') return fetchRelease(s.server, key, idleMs);
-  const f = await fetchOciRelease({ ref: s.ref, arch, plainHttp: s.plainHttp, credentials: s.credentials, idleMs });
-  return { release: f.release, url: f.url, signed: f.signed, authorize: f.authorize };
+  const f = await fetchOciRelease({ ref: s.ref, arch, plainHttp: s.plainHttp, credentials: s.credentials, idleMs, key });
+  return { release: f.release, url: f.url, signed: f.signed, statement: f.statement, authorize: f.authorize };
 }

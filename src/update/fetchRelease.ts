@@ -8,10 +8,12 @@ import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AgentError } from '../errors.js';
 import { fetchBytes } from './http.js';
-import { METADATA_CAP, NotJson, parseMetadata, type Release } from './metadata.js';
+import type { StatementSeen } from '../domain/authenticity.js';
+import { METADATA_CAP, NotJson, parseMetadata, statementFields, type Release } from './metadata.js';
 import { parseSignature, publicKeyFromHex, verifySignature } from './signing.js';
+import { disagreement, openStatement, seenOf, serverSource, StatementError, type Statement } from './statement.js';
 
-export interface Fetched { release: Release; url: string; signed: boolean }
+export interface Fetched { release: Release; url: string; signed: boolean; statement: StatementSeen | null }
 
 export function loadPublicKey(path: string | null): KeyObject | null {
   if (!path) return null;
@@ -52,10 +54,29 @@ export async function fetchRelease(server: string, key: KeyObject | null, idleMs
   } catch (err) {
     throw new AgentError('FAILED', err instanceof NotJson ? notJson(finalUrl, contentType, body) : (err as Error).message);
   }
-  let signed = false;
-  if (key && release.metadataSigUrl) {
-    await checkSignature(release.metadataSigUrl, body, key, 'latest.json', idleMs);
-    signed = true;
+  if (!key) return { release, url: finalUrl, signed: false, statement: null };
+  const fields = statementFields(body);
+  if (fields) {
+    const st = readStatement(fields, key, finalUrl, server, release);
+    return { release: fromStatement(release, st), url: finalUrl, signed: true, statement: seenOf(st, key) };
   }
-  return { release, url: finalUrl, signed };
+  if (!release.metadataSigUrl) return { release, url: finalUrl, signed: false, statement: null };
+  await checkSignature(release.metadataSigUrl, body, key, 'latest.json', idleMs);
+  return { release, url: finalUrl, signed: true, statement: null };
+}
+
+/** The statement in latest.json, verified and bound to this server and to what latest.json says. */
+function readStatement(fields: { text: Buffer; sig: string }, key: KeyObject, url: string, server: string, r: Release): Statement {
+  let st: Statement;
+  try { st = openStatement(fields.text, fields.sig, key, url); } catch (e) { throw new AgentError('FAILED', (e as StatementError).message); }
+  if (st.source !== null && st.source !== serverSource(server)) throw new AgentError('FAILED', `the signed statement at ${url} was published for ${st.source}, not for this node's server ${serverSource(server)}`);
+  if (!st.artifacts) throw new AgentError('FAILED', `the signed statement at ${url} binds a registry manifest, not latest.json's artifacts`);
+  const differs = disagreement(st, r) ?? r.artifacts.map((a) => (a.sha256 !== st.artifacts![a.name] ? `${a.name}'s SHA-256` : null)).find((x) => x !== null) ?? null;
+  if (differs) throw new AgentError('FAILED', `latest.json at ${url} and its signed statement disagree on ${differs}: refusing it`);
+  return st;
+}
+
+/** What the gates read: only the signed fields; latest.json contributes URLs and sizes (both checked against the signed hashes). */
+function fromStatement(r: Release, st: Statement): Release {
+  return { ...r, version: st.version, channel: st.channel, architecture: st.architecture, minCompatibleVersion: st.min_compatible_version };
 }

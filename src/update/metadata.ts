@@ -87,3 +87,15 @@ export function parseMetadata(bytes: Buffer, baseUrl: string): Release {
     architecture: field(m, 'architecture', false),
   };
 }
+
+/**
+ * latest.json's signed statement, as `release` writes it: `statement` (the exact JSON text that
+ * was signed) and `statement_sig` (hex). Go agents ignore both. Null when the file has neither.
+ */
+export function statementFields(bytes: Buffer): { text: Buffer; sig: string } | null {
+  const m = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+  const text = m.statement, sig = m.statement_sig;
+  if (text === undefined && sig === undefined) return null;
+  if (typeof text !== 'string' || typeof sig !== 'string') throw new MetadataError('latest.json: "statement" and "statement_sig" must both be strings');
+  return { text: Buffer.from(text), sig };
+}

@@ -3,7 +3,7 @@
  * key in hex (64 chars, whitespace trimmed); a `.sig` is the raw 64-byte signature or its hex
  * (128 chars); the message is the file's exact bytes. node:crypto only.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 
 // The DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw 32 key bytes follow it.
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -43,3 +43,6 @@ export function generateKeys(): { privatePem: string; publicHex: string } {
 export function signWith(privatePem: string, message: Buffer): Buffer {
   return sign(null, message, createPrivateKey(privatePem));
 }
+
+/** A short, stable name for a public key: the log keeps statement serials per key. */
+export const keyId = (key: KeyObject): string => createHash('sha256').update(publicKeyHex(key)).digest('hex').slice(0, 16);

@@ -11,9 +11,9 @@ const start = (f = facts()) => decideApplyStart(f, open, []);
 const gates = { channel: null, arch: 'amd64', allowDowngrade: false, allowRejected: false };
 const offer = (version: string, o: Partial<Offer> = {}): Offer => ({
   release: { version, channel: null, architecture: null, minCompatibleVersion: null, artifacts: artifacts(version).map((a) => ({ ...a, size: a.bytes })) },
-  url: 'http://127.0.0.1/latest.json', signed: true, keyConfigured: true, ...o,
+  url: 'http://127.0.0.1/latest.json', signed: true, statement: null, keyConfigured: true, ...o,
 });
-const release = (o: Offer, f = facts()) => (p: Parameters<typeof decideRelease>[0]) => decideRelease(p, f, 'B', o, gates);
+const release = (o: Offer, f = facts()) => (p: Parameters<typeof decideRelease>[0]) => decideRelease(p, f, 'B', o, gates, { now: 0, highestSerial: null, allowLegacy: true });
 const deferred = (d: unknown) => ((d as { events: NewEvent[] }).events ?? []).map((e) => e.type);
 
 test('the passive slot of a node booted verified is the one to write', () => {

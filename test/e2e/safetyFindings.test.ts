@@ -163,7 +163,7 @@ test('check holds no lock on the network: a rollback goes ahead while check wait
 
 test('one failure, one event; authenticated facts only: unsigned latest.json with a key and a missing .sig is one UpdateChecked {error}', async () => {
   const meta = JSON.parse(readFileSync(join(r110, 'latest.json'), 'utf8'));
-  delete meta.metadata_sig_url;
+  delete meta.metadata_sig_url; delete meta.statement; delete meta.statement_sig;
   const srv = await serve(r110, {
     '/latest.json': (_q, res) => res.end(JSON.stringify(meta)),
     '/kubesolo-os.gz.sig': (_q, res) => { res.statusCode = 404; res.end(); },

@@ -132,13 +132,13 @@ test('unsigned metadata with a key fails closed, even with every artifact signed
   // An old signed kernel relabelled as a newer release would pass the downgrade gate: per-artifact
   // signatures bind neither the version nor channel nor min_compatible_version.
   const meta = JSON.parse(readFileSync(join(v110, 'latest.json'), 'utf8'));
-  delete meta.metadata_sig_url;
+  delete meta.metadata_sig_url; delete meta.statement; delete meta.statement_sig;
   const srv = await serve(v110, { '/latest.json': (_q: unknown, res: import('node:http').ServerResponse) => res.end(JSON.stringify(meta)) });
   const sb = makeSandbox();
   try {
     const r = await applyWith(srv, sb);
     assert.is(r.code, 1, r.stderr);
-    oneLine(r.stderr, /latest\.json \(\S+\) is not signed \(no metadata_sig_url\): refusing to act on unauthenticated metadata \(safety rule: authenticated facts only\)/);
+    oneLine(r.stderr, /latest\.json is not signed \(no signed statement\): refusing to act on unauthenticated metadata \(safety rule: authenticated facts only\)/);
     const evs = types(sb);
     assert.not.ok(evs.some((e) => e.type === 'AttemptStarted'), 'not an attempt');
     assert.match(evs.filter((e) => e.type === 'UpdateChecked').pop()!.data.error, /not signed/);

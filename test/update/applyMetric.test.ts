@@ -39,7 +39,8 @@ test('check sees v1.1.0, the server moves to v1.2.0, apply stages it: the metric
     assert.is(gauge(afterApply, 'kubesolo_update_available'), 1);
     assert.ok(gauge(afterApply, 'kubesolo_update_last_check_timestamp_seconds') > gauge(afterCheck, 'kubesolo_update_last_check_timestamp_seconds'));
     const recorded = cliSync([...root, 'events', '--type', 'UpdateChecked']).stdout.trim().split('\n').map((l) => JSON.parse(l).data);
-    assert.equal(recorded, [{ current: 'v1.0.0', latest: 'v1.1.0', available: true }, { current: 'v1.0.0', latest: 'v1.2.0', available: true }]);
+    assert.equal(recorded.map(({ statement: _, ...d }: Record<string, unknown>) => d), [{ current: 'v1.0.0', latest: 'v1.1.0', available: true }, { current: 'v1.0.0', latest: 'v1.2.0', available: true }]);
+    assert.ok(recorded[1].statement.serial >= recorded[0].statement.serial, 'each accepted serial recorded');
   } finally { await srv.close(); }
 });
 

@@ -11,6 +11,7 @@ import { cliSync, cli } from '../helpers/cli.js';
 import { makeSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { serve, type TestServer } from '../helpers/updateServer.js';
 import { publisher } from '../helpers/publisher.js';
+import { signWith } from '../../src/update/signing.js';
 
 const pub = publisher(4096, 8192);
 const { keys } = pub;
@@ -18,6 +19,20 @@ const release = pub.release;
 const otherKeys = publisher(1, 1).keys;
 
 const good = release('v110', 'v1.1.0', '--channel', 'stable', '--notes', 'faster boots');
+
+type Routes = Record<string, (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void>;
+/** latest.json as `release` wrote it, changed by `edit` (its own .sig then no longer matches it). */
+const edited = (dir: string, edit: (m: Record<string, unknown>) => void): Routes => ({
+  '/latest.json': (_q, res) => { const m = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')); edit(m); res.end(JSON.stringify(m)); },
+});
+/** What a Go-era publisher serves: latest.json without a statement, signed whole. */
+function goEra(dir: string): Routes {
+  const m = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'));
+  delete m.statement; delete m.statement_sig;
+  const body = Buffer.from(JSON.stringify(m));
+  const sig = signWith(readFileSync(join(keys, 'update.key'), 'utf8'), body).toString('hex');
+  return { '/latest.json': (_q, res) => res.end(body), '/latest.json.sig': (_q, res) => res.end(sig) };
+}
 
 async function checkAgainst(srv: TestServer, sb: Sandbox, ...args: string[]) {
   return cli(['--root', sb.root, 'check', '--server', srv.url, '--http-timeout', '1', ...args]);
@@ -42,7 +57,11 @@ test('check: a signed release is verified and offered, with its gates; nothing c
     assert.is(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal([j.current, j.latest, j.available, j.would_apply, j.signed, j.release_notes], ['v1.0.0', 'v1.1.0', true, true, true, 'faster boots']);
-    assert.equal(checks(sb), [{ current: 'v1.0.0', latest: 'v1.1.0', available: true }]);
+    const statement = JSON.parse(JSON.parse(readFileSync(join(good, 'latest.json'), 'utf8')).statement);
+    assert.is(j.serial, statement.serial);
+    const [recorded] = checks(sb);
+    assert.equal(recorded, { current: 'v1.0.0', latest: 'v1.1.0', available: true, statement: { key: recorded.statement.key, serial: statement.serial } });
+    assert.match(recorded.statement.key, /^[0-9a-f]{16}$/);
     const s = JSON.parse(cliSync(['--root', sb.root, 'status', '--json']).stdout);
     assert.equal([s.state.phase, s.state.attempt_count], ['idle', 0]);
     const beta = JSON.parse((await checkAgainst(srv, sb, '--channel', 'beta', '--json')).stdout);
@@ -73,11 +92,16 @@ const hostile: Array<[string, (dir: string) => Record<string, (req: import('node
   ['field of the wrong type', (dir) => ({ '/latest.json': (_q, res) => res.end(JSON.stringify({ ...JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')), vmlinuz_sha256: 12 })) }), [], /"vmlinuz_sha256" must be a string, not number/],
   ['a file: URL', (dir) => ({ '/latest.json': (_q, res) => res.end(JSON.stringify({ ...JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')), initramfs_url: 'file:///etc/shadow' })) }), [], /"initramfs_url" must be an http or https URL, not file:/],
   ['stalled body', () => ({ '/latest.json': (_q, res) => { res.setHeader('content-length', 1000); res.write('{"ver'); } }), [], /stalled for 1 s|no answer for 1 s/],
-  ['bad signature with a key', () => ({ '/latest.json.sig': (_q, res) => res.end('00'.repeat(64)) }), ['--pubkey', 'KEY'], /signature of latest\.json does not match the configured public key/],
+  ['statement signature that does not verify, with a key', (dir) => edited(dir, (m) => { m.statement_sig = '00'.repeat(64); }), ['--pubkey', 'KEY'], /the signed statement at \S+latest\.json does not match the configured public key/],
   ['signed by another key', () => ({}), ['--pubkey', 'OTHER'], /does not match the configured public key/],
-  ['missing signature with a key', (dir) => ({ '/latest.json': (_q, res) => { const m = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')); delete m.metadata_sig_url; delete m.vmlinuz_sig_url; res.end(JSON.stringify(m)); } }), ['--pubkey', 'KEY'], /latest\.json \(\S+\) is not signed \(no metadata_sig_url\): refusing to act on unauthenticated metadata \(safety rule: authenticated facts only\)/],
+  ['latest.json edited after signing (its version)', (dir) => edited(dir, (m) => { m.version = 'v1.9.0'; }), ['--pubkey', 'KEY'], /latest\.json at \S+ and its signed statement disagree on version \(v1\.9\.0 served, v1\.1\.0 signed\): refusing it/],
+  ['latest.json edited after signing (a hash)', (dir) => edited(dir, (m) => { m.vmlinuz_sha256 = 'ab'.repeat(32); }), ['--pubkey', 'KEY'], /disagree on vmlinuz's SHA-256/],
+  ['missing signature with a key', (dir) => edited(dir, (m) => { delete m.statement; delete m.statement_sig; delete m.metadata_sig_url; delete m.vmlinuz_sig_url; }), ['--pubkey', 'KEY'], /\/latest\.json is not signed \(no signed statement\): refusing to act on unauthenticated metadata \(safety rule: authenticated facts only\)/],
   // Per-artifact signatures bind neither the version nor the gates' fields: not enough with a key.
-  ['unsigned metadata, every artifact signed, with a key', (dir) => ({ '/latest.json': (_q, res) => { const m = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')); delete m.metadata_sig_url; res.end(JSON.stringify(m)); } }), ['--pubkey', 'KEY'], /is not signed .*authenticated facts only/],
+  ['unsigned metadata, every artifact signed, with a key', (dir) => edited(dir, (m) => { delete m.statement; delete m.statement_sig; delete m.metadata_sig_url; }), ['--pubkey', 'KEY'], /is not signed .*authenticated facts only/],
+  // A Go-era publisher signs latest.json whole: no serial, so a replay could not be told apart.
+  ['Go-era signature, no statement, not allowed', (dir) => goEra(dir), ['--pubkey', 'KEY'], /signed the Go agent's way, without a signed statement and its serial.*allow_legacy_signature=1/],
+  ['Go-era signature allowed, but it does not verify', (dir) => ({ ...goEra(dir), '/latest.json.sig': (_q, res) => res.end('00'.repeat(64)) }), ['--pubkey', 'KEY', '--allow-legacy-signature'], /signature of latest\.json does not match the configured public key/],
 ];
 
 for (const [name, routes, extra, message] of hostile) {

@@ -40,7 +40,7 @@ if (missing.length > 0 && process.env.CI !== 'true') {
 
       const raw = await skopeoInspectRaw(`${r.host}/kubesolo/os:v1.3.0`);
       assert.is(raw, a.index.bytes.toString('utf8'), 'skopeo reads back the index we wrote, byte for byte');
-      const f = await fetchOciRelease({ ref, arch: 'amd64', plainHttp: true, credentials: null, idleMs: 5000 });
+      const f = await fetchOciRelease({ ref, arch: 'amd64', plainHttp: true, credentials: null, idleMs: 5000, key: null });
       assert.equal([f.release.version, f.release.channel, f.source.digest], ['v1.3.0', 'stable', a.manifest.digest]);
     } finally { await r.close(); }
   });

@@ -66,7 +66,7 @@ if (missing.length > 0 && process.env.CI !== 'true') {
     try {
       await pushWithSkopeo([{ kernel, initramfs, annotations: ann }], `${r.host}/kubesolo/os`, 'v1.2.0');
       const ref = parseRegistry(`${r.host}/kubesolo/os`, 'v1.2.0');
-      const f = await fetchOciRelease({ ref, arch: 'amd64', plainHttp: true, credentials: null, idleMs: 5000 });
+      const f = await fetchOciRelease({ ref, arch: 'amd64', plainHttp: true, credentials: null, idleMs: 5000, key: null });
       assert.is(f.release.version, 'v1.2.0');
       assert.is(f.release.channel, 'stable');
       assert.equal(f.release.artifacts.map((a) => [a.name, a.size]), [['vmlinuz', kernel.length], ['kubesolo-os.gz', initramfs.length]]);
@@ -75,7 +75,7 @@ if (missing.length > 0 && process.env.CI !== 'true') {
       const got = await download({ url: f.release.artifacts[1].url, path: join(tmpDir(), 'initramfs'), idleMs: 5000, resumeFrom: 0, expected: initramfs.length, now: Date.now, onDurable: async () => {}, authorize: f.authorize });
       assert.is(got.sha256, f.release.artifacts[1].sha256);
       try {
-        await fetchOciRelease({ ref, arch: 'arm64', plainHttp: true, credentials: null, idleMs: 5000 });
+        await fetchOciRelease({ ref, arch: 'arm64', plainHttp: true, credentials: null, idleMs: 5000, key: null });
         assert.unreachable('arm64 is not offered');
       } catch (e) {
         assert.match((e as Error).message, /kubesolo\/os:v1\.2\.0: the image index has no manifest for arm64 \(it offers amd64\)/);
