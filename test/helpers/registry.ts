@@ -127,8 +127,8 @@ export async function pushWithSkopeo(artifacts: Artifact[], dest: string, tag: s
 }
 
 /** `skopeo inspect --raw`: the manifest or index bytes as an independent client reads them (async: see pushWithSkopeo). */
-export async function skopeoInspectRaw(ref: string): Promise<string> {
-  const child = spawn('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function skopeoInspectRaw(ref: string, creds?: string): Promise<string> {
+  const child = spawn('skopeo', ['inspect', '--raw', '--tls-verify=false', ...(creds ? ['--creds', creds] : []), `docker://${ref}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { err += d; });
