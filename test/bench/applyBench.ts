@@ -11,14 +11,14 @@ import { makeSandbox } from '../helpers/sandbox.js';
 import { serve } from '../helpers/updateServer.js';
 import { row, type BenchRow } from './report.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const BASELINE = fileURLToPath(new URL('./streamBaseline.js', import.meta.url));
 const RSS = fileURLToPath(new URL('./reportRss.js', import.meta.url));
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const ROUNDS = 5;
-const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function writeFile(path: string, bytes: number): void {
+export function writeFile(path: string, bytes: number): void {
   const fd = openSync(path, 'w');
   const chunk = Buffer.alloc(8 * 1024 * 1024);
   for (let i = 0; i < chunk.length; i += 4) chunk.writeUInt32LE(i * 2654435761 >>> 0, i);
@@ -26,7 +26,7 @@ function writeFile(path: string, bytes: number): void {
   closeSync(fd);
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ ms: number; code: number | null; out: string }> {
+export function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ ms: number; code: number | null; out: string }> {
   const t = now();
   return new Promise((resolve) => {
     const c = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every benchmark, one table (or `--json`: one array of rows).
- * `-- --only apply,log` runs some groups (startup, log, projections, serve, apply, years).
+ * `-- --only apply,log` runs some groups (startup, log, projections, serve, apply, oci, years).
+ * BENCH_OCI_RUNS=1 prints the oci group's per-run times (ms) on stderr.
  * The machine (CPU, memory, Node, kernel, load average at start) is printed above the table
  * (with --json: {"machine", "rows"}).
  */
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { appendBench, generateLog, replayBench } from './logBench.js';
 import { projectionsBench } from './projectionsBench.js';
 import { applyBench } from './applyBench.js';
+import { ociBench } from './ociBench.js';
 import { serveBench } from './serveBench.js';
 import { yearsBench } from './yearsBench.js';
 import { startupBench } from './startupBench.js';
@@ -36,6 +38,7 @@ try {
     rmSync(join(dir, 'replay'), { recursive: true, force: true });
   }
   if (wanted('apply')) rows.push(...(await applyBench(join(dir, 'apply'))));
+  if (wanted('oci')) rows.push(...(await ociBench(join(dir, 'oci'))));
   if (wanted('years')) rows.push(...yearsBench(join(dir, 'years')));
   process.stdout.write(json ? `${JSON.stringify({ machine: host, rows })}\n` : `${describeMachine(host)}\n\n${table(rows)}\n`);
   process.exitCode = 0;

@@ -22,7 +22,7 @@ export function row(name: string, value: number, unit: string, baseline: number 
   return { name, value, unit, baseline, ratio, target, pass };
 }
 
-const fmt = (n: number | null) => (n === null ? '-' : n >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3));
+const fmt = (n: number | null) => (n === null || Number.isNaN(n) ? '-' : n >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3));
 
 export function table(rows: BenchRow[]): string {
   const head = ['figure', 'value', 'unit', 'baseline', 'ratio', 'target', 'pass'];
