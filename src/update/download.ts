@@ -2,7 +2,8 @@
  * Streams one artifact from HTTP into a file through SHA-256 in bounded memory, whatever its
  * size: connect/idle timeout only (never a whole-transfer limit), retries with backoff on
  * transient errors, resuming with Range from what is already in the file (re-hashed first), and
- * a durable checkpoint (fdatasync, then the caller records DownloadProgress) every 5 s or 10 %.
+ * a durable checkpoint (fdatasync, then the caller records DownloadProgress) every 5 s or 10 %,
+ * and of what was written when the transfer fails or a signal stops it.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writev } from 'node:fs';
@@ -58,8 +59,10 @@ export async function download(o: DownloadOptions): Promise<Downloaded> {
     try {
       await fetchWithRetries(fd, st, o);
     } catch (err) {
-      // Stopped by a signal: what was written is kept for the resume, as a checkpoint would keep it.
-      if (err instanceof Interrupted && st.have > st.durable) {
+      // Stopped by a signal, or the transfer failed for good (a stall, a reset, a 5xx after the
+      // retries): what was written is a true prefix, kept for the next run's resume as a
+      // checkpoint would keep it. Not after a write or a record failed: the file is in doubt.
+      if ((err instanceof Interrupted || err instanceof HttpError) && st.have > st.durable) {
         fdatasyncSync(fd);
         await o.onDurable(st.have);
       }

@@ -95,10 +95,11 @@ export async function startRegistry(auth: 'open' | 'basic' | 'token', users: Rec
 export interface Artifact { kernel: Buffer; initramfs: Buffer; annotations: Record<string, string>; arch?: string }
 
 /**
- * Writes an OCI layout (index → one manifest per artifact) and copies it to `dest` with skopeo.
+ * Writes an OCI layout (index → one manifest per artifact) and copies it to `dest` with skopeo;
+ * with `single`, the tag names the first artifact's manifest itself, no index.
  * Asynchronous: the token issuer skopeo asks runs in this process.
  */
-export async function pushWithSkopeo(artifacts: Artifact[], dest: string, tag: string, creds?: string): Promise<void> {
+export async function pushWithSkopeo(artifacts: Artifact[], dest: string, tag: string, creds?: string, opts: { single?: boolean } = {}): Promise<void> {
   const dir = join(tmpDir('ksu-oci-layout-'), 'layout');
   mkdirSync(join(dir, 'blobs/sha256'), { recursive: true });
   const blob = (b: Buffer) => {
@@ -118,7 +119,8 @@ export async function pushWithSkopeo(artifacts: Artifact[], dest: string, tag: s
   }));
   const index = blob(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests })));
   writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: MEDIA.ociIndex, ...index, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
+  const top = opts.single ? { mediaType: MEDIA.ociManifest, digest: manifests[0].digest, size: manifests[0].size } : { mediaType: MEDIA.ociIndex, ...index };
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...top, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
   const child = spawn('skopeo', ['copy', '--all', '--quiet', '--dest-tls-verify=false', ...(creds ? ['--dest-creds', creds] : []), `oci:${dir}:${tag}`, `docker://${dest}:${tag}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => { err += d; });

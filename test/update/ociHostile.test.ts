@@ -4,8 +4,6 @@
  * comes, and a blob redirected to storage on another origin that then fails. Each is refused
  * with one message that names the registry, and no credential leaves the registry's origin.
  */
-import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,18 +12,8 @@ import { HttpError } from '../../src/update/http.js';
 import { MEDIA } from '../../src/update/oci/manifest.js';
 import { parseRegistry } from '../../src/update/oci/reference.js';
 import { Registry } from '../../src/update/oci/registry.js';
+import { server, sha } from '../helpers/fakeRegistry.js';
 import { tmpDir } from '../helpers/tmp.js';
-
-type Handler = (req: IncomingMessage, res: ServerResponse, port: number) => void;
-
-async function server(handler: Handler): Promise<{ port: number; seen: IncomingMessage[]; close(): Promise<void> }> {
-  const seen: IncomingMessage[] = [];
-  let port = 0;
-  const s = createServer((req, res) => { seen.push(req); handler(req, res, port); });
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  port = (s.address() as { port: number }).port;
-  return { port, seen, close: () => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }) };
-}
 
 const client = (port: number, idleMs = 5000) => new Registry({ ref: parseRegistry(`127.0.0.1:${port}/kubesolo/os`, 'v1'), plainHttp: true, credentials: { username: 'alice', password: 's3cret' }, idleMs });
 
@@ -39,7 +27,6 @@ async function rejects(p: Promise<unknown>, pattern: RegExp) {
 }
 
 const manifestBody = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, layers: [] }));
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 test('a 401 after the token was sent is one "access denied", not a loop', async () => {
   const s = await server((req, res, port) => {

@@ -74,27 +74,29 @@ function descriptor(v: unknown, what: string): Descriptor {
 export function parseManifest(bytes: Buffer, contentType: string | null): Resolved {
   if (bytes.length > MANIFEST_CAP) throw new ManifestError(`the manifest is ${bytes.length} bytes, over the ${MANIFEST_CAP}-byte limit`);
   let doc: unknown;
-  try { doc = JSON.parse(bytes.toString('utf8')); } catch { throw new ManifestError('the manifest is not JSON'); }
+  try { doc = JSON.parse(bytes.toString('utf8')); } catch { throw new ManifestError(`the manifest is not JSON${contentType ? ` (the registry answered ${JSON.stringify(contentType)})` : ''}`); }
   const o = object(doc, 'the manifest');
   const type = typeof o.mediaType === 'string' ? o.mediaType : (contentType ?? '').split(';')[0].trim();
+  const isIndex = type === MEDIA.ociIndex || type === MEDIA.dockerList;
+  // The type first: a Docker schema 1 manifest or an image config is named as what it is.
+  if (!isIndex && type !== MEDIA.ociManifest && type !== MEDIA.dockerManifest) throw new ManifestError(`the registry answered a ${JSON.stringify(type || 'document without a media type')}, not an image index or manifest`);
   if (o.schemaVersion !== 2) throw new ManifestError(`the manifest has schemaVersion ${JSON.stringify(o.schemaVersion)}, not 2`);
-  if (type === MEDIA.ociIndex || type === MEDIA.dockerList) {
+  if (isIndex) {
     if (!Array.isArray(o.manifests)) throw new ManifestError('the image index has no manifests list');
     return { kind: 'index', manifests: o.manifests.map((m, i) => descriptor(m, `index entry ${i}`)), annotations: annotations(o.annotations, 'the index') };
   }
-  if (type === MEDIA.ociManifest || type === MEDIA.dockerManifest) {
-    if (!Array.isArray(o.layers)) throw new ManifestError('the manifest has no layers list');
-    return { kind: 'manifest', layers: o.layers.map((l, i) => descriptor(l, `layer ${i}`)), annotations: annotations(o.annotations, 'the manifest') };
-  }
-  throw new ManifestError(`the registry answered a ${JSON.stringify(type || 'document without a media type')}, not an image index or manifest`);
+  if (!Array.isArray(o.layers)) throw new ManifestError('the manifest has no layers list');
+  return { kind: 'manifest', layers: o.layers.map((l, i) => descriptor(l, `layer ${i}`)), annotations: annotations(o.annotations, 'the manifest') };
 }
 
 /** The index entry for `arch` (Go names: amd64, arm64); refused when there is none or more than one. */
 export function chooseManifest(index: Extract<Resolved, { kind: 'index' }>, arch: string): Descriptor {
   const archOf = (d: Descriptor) => d.architecture ?? d.annotations[ANNOTATION.architecture] ?? null;
-  const found = index.manifests.filter((d) => archOf(d) === arch && (d.mediaType === MEDIA.ociManifest || d.mediaType === MEDIA.dockerManifest));
+  const forArch = index.manifests.filter((d) => archOf(d) === arch);
+  const found = forArch.filter((d) => d.mediaType === MEDIA.ociManifest || d.mediaType === MEDIA.dockerManifest);
   if (found.length === 1) return found[0];
   const offered = [...new Set(index.manifests.map((d) => archOf(d) ?? 'no architecture'))].join(', ') || 'nothing';
+  if (found.length === 0 && forArch.length > 0) throw new ManifestError(`the image index's entry for ${arch} is a ${JSON.stringify(forArch[0].mediaType)}, not an image manifest`);
   if (found.length === 0) throw new ManifestError(`the image index has no manifest for ${arch} (it offers ${offered})`);
   throw new ManifestError(`the image index has ${found.length} manifests for ${arch}; refusing to guess which one`);
 }
