@@ -21,6 +21,9 @@ function sha256File(path: string): string {
 
 const EXPIRES_DAYS = 30;
 
+/** The default serial: the publication time as the number YYYYMMDDhhmmss (UTC), readable and growing. */
+const serialAt = (ms: number): number => Number(new Date(ms).toISOString().replace(/\D/g, '').slice(0, 14));
+
 /** Where a publisher's registry login is, as docker and skopeo keep it. */
 function dockerConfigPath(flag: string | undefined): string | null {
   if (flag) return flag;
@@ -51,7 +54,7 @@ ones go up in chunks. Credentials: --docker-config, else $DOCKER_CONFIG/config.j
   --initramfs F        the initramfs (becomes kubesolo-os.gz)
   --key K              the private key from 'kubesolo-update keygen'
   --channel C          default stable; --arch A: Go names (amd64, arm64), default this machine's
-  --serial N           must grow with every publication (default: now, in ms since 1970); nodes
+  --serial N           must grow with every publication (default: the time, YYYYMMDDhhmmss UTC); nodes
                        refuse a statement older than the newest they accepted
   --expires-in DAYS    default ${EXPIRES_DAYS}; nodes refuse an expired statement: re-publish before
   --server URL         the server URL nodes use (server=): binds the statement to it
@@ -68,7 +71,8 @@ ones go up in chunks. Credentials: --docker-config, else $DOCKER_CONFIG/config.j
     if (!v('out') && !v('push')) throw usage('release needs --out DIR, --push HOST/REPO:TAG, or both');
     if (!parseVersion(v('version')!)) throw usage(`--version ${JSON.stringify(v('version'))} is not a version (like v1.2.0)`);
     if (v('min-compatible') && !parseVersion(v('min-compatible')!)) throw usage(`--min-compatible is not a version`);
-    const serial = v('serial') === undefined ? systemClock() : Number(v('serial'));
+    const now = systemClock();
+    const serial = v('serial') === undefined ? serialAt(now) : Number(v('serial'));
     if (!Number.isSafeInteger(serial) || serial < 1) throw usage('--serial takes a whole number from 1');
     const days = v('expires-in') === undefined ? EXPIRES_DAYS : Number(v('expires-in'));
     if (!Number.isFinite(days) || days <= 0 || days > 3650) throw usage('--expires-in takes a number of days, above 0 and at most 3650');
@@ -81,7 +85,6 @@ ones go up in chunks. Credentials: --docker-config, else $DOCKER_CONFIG/config.j
     const credFile = ref ? dockerConfigPath(v('docker-config')) : null;
     const credentials = ref && credFile ? loadCredentials(credFile, ref.host, '--docker-config') : null;
     const kernel = readInput(v('kernel')!), initramfs = readInput(v('initramfs')!);
-    const now = systemClock();
     const spec: StatementSpec = {
       source: server, version: v('version')!, channel: v('channel') ?? 'stable', architecture: v('arch') ?? goArch(process.arch),
       minCompatible: v('min-compatible') ?? null, serial, publishedMs: now, expiresInDays: days,
@@ -100,12 +103,14 @@ ones go up in chunks. Credentials: --docker-config, else $DOCKER_CONFIG/config.j
         releaseNotes: v('notes') ?? null, releaseDate: isoTime(now),
       }, (manifest) => signStatement(statementOf({ ...spec, source: `${ref!.host}/${ref!.repository}` }, { manifest }), pem));
       result.pushed = { reference: formatRef(ref), manifest: pushed.manifest, index: pushed.index, statement_tag: pushed.statementTag, uploaded: pushed.uploaded.length, skipped: pushed.skipped.length };
-      lines.push(`release ${spec.version} pushed to ${formatRef(ref)} (manifest ${pushed.manifest}; ${pushed.uploaded.length} blobs uploaded, ${pushed.skipped.length} already there); signed statement, serial ${serial}, under ${pushed.statementTag}`);
+      lines.push(`release ${spec.version} pushed to ${formatRef(ref)} (manifest ${pushed.manifest}; ${blobs(pushed.uploaded.length)} uploaded, ${pushed.skipped.length} already there); signed statement, serial ${serial}, under ${pushed.statementTag}`);
     }
     ctx.out(ctx.json ? JSON.stringify(result) : lines.join('\n'));
     return 0;
   },
 };
+
+const blobs = (n: number) => `${n} blob${n === 1 ? '' : 's'}`;
 
 function readInput(path: string): Buffer {
   try { return readFileSync(path); } catch (err) { throw new AgentError('FAILED', `cannot read ${path}: ${(err as Error).message}`); }

@@ -38,6 +38,7 @@ test('precedence: flag over file over default; a missing file is fine', () => {
     ['channel', null, 'default'],
     ['maintenance_window', null, 'default'],
     ['pubkey', null, 'default'],
+    ['allow_legacy_signature', 0, 'default'],
     ['http_timeout', 30, 'default'],
     ['http_retries', 5, 'default'],
     ['allow_downgrade', 0, 'default'],

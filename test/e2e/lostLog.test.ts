@@ -15,12 +15,16 @@ import { env, makeSandbox, reboot, type Sandbox } from '../helpers/sandbox.js';
 import { serve } from '../helpers/updateServer.js';
 
 const pub = publisher(4096, 16384);
-const release = (name: string, version: string, seed: number) => {
+// The publisher re-published v1.1.0 after pulling v1.2.0: its serial is the newer one, as a node
+// that accepted v1.2.0's statement requires.
+const release = (name: string, version: string, seed: number, serial: number) => {
   writeFileSync(join(pub.work, 'kernel'), Buffer.alloc(4096, seed));
   writeFileSync(join(pub.work, 'initramfs'), Buffer.alloc(16384, seed + 1));
-  return pub.release(name, version);
+  return pub.release(name, version, '--serial', String(serial));
 };
-const r110 = release('r110', 'v1.1.0', 1), r120 = release('r120', 'v1.2.0', 2);
+const r120 = release('r120', 'v1.2.0', 2, 1), r110 = release('r110', 'v1.1.0', 1, 2);
+// The rejected v1.2.0 served again later, signed anew: only its version and bytes can stop it.
+const r120again = release('r120again', 'v1.2.0', 2, 3);
 const E = { KUBECONFIG: '/nonexistent' };
 const ksu = (sb: Sandbox, ...args: string[]) => cliSync(['--root', sb.root, ...args], E);
 const ksuAsync = (sb: Sandbox, ...args: string[]) => cli(['--root', sb.root, ...args], E);
@@ -101,7 +105,7 @@ for (const [damage, inflict] of Object.entries(DAMAGE)) {
     assert.is(st.log_losses[0].accepted, null);
     assert.ok(st.warnings.some((w: string) => /lost acknowledged/.test(w)));
     assert.is(st.state.phase, 'success');
-    const refused = await applyFrom(sb, r120, '--force');
+    const refused = await applyFrom(sb, r120again, '--force');
     assert.is(refused.code, 3, refused.stderr);
     assert.match(refused.stderr, /refusing to install over a history nobody has reviewed \(safety rule: never install over a lost history\)/);
     assert.is(events(sb).at(-1).type, 'UpdateDeferred');
@@ -112,7 +116,7 @@ for (const [damage, inflict] of Object.entries(DAMAGE)) {
     const accepted = events(sb).at(-1);
     assert.equal([accepted.type, accepted.data.losses, accepted.data.reason], ['LossAccepted', [lost.seq], 'disk replaced']);
     assert.is(ksu(sb, 'verify').code, 0);
-    const again = await applyFrom(sb, r120);
+    const again = await applyFrom(sb, r120again);
     assert.is(again.code, 3, again.stderr);
     assert.match(again.stderr, /rolled back/);
     assert.equal(events(sb).at(-1).data.gate, 'rejected');
@@ -144,10 +148,10 @@ test('the checkpoint of an older projection version is still evidence', async ()
   assert.ok(lost);
   assert.is(lost.data.from, 1);
   // An older shape is not restored wholesale, but the rejected releases are kept.
-  const refused = await applyFrom(sb, r120, '--force');
+  const refused = await applyFrom(sb, r120again, '--force');
   assert.is(refused.code, 3);
   assert.is(ksu(sb, 'repair', '--accept-loss').code, 0);
-  const gate = await applyFrom(sb, r120);
+  const gate = await applyFrom(sb, r120again);
   assert.is(gate.code, 3, gate.stderr);
   assert.match(gate.stderr, /rolled back/);
 });

@@ -15,6 +15,7 @@ import type { Rng } from './prng.js';
 
 export interface RealRelease {
   dir: string;
+  /** The key file a node reads (with allow_legacy_signature=1: this latest.json has no statement). */
   pub: string;
   pubHex: string;
   privatePem: string;
@@ -43,8 +44,12 @@ export function realRelease(): RealRelease {
   const r = cliSync(['release', '--version', 'v1.1.0', '--kernel', join(work, 'kernel'), '--initramfs', join(work, 'initramfs'), '--key', join(work, 'update.key'),
     '--out', dir, '--channel', 'stable', '--notes', 'fuzz corpus', '--min-compatible', 'v1.0.0']);
   if (r.code !== 0) throw new Error(`release failed: ${r.stderr}`);
-  // The one field that changes between runs is the release date: fix it and sign again.
-  const latest = Buffer.from(readFileSync(join(dir, 'latest.json'), 'utf8').replace(/"release_date": "[^"]*"/, '"release_date": "2026-11-24T18:57:04.03Z"'));
+  // What changes between runs is the release date and the statement (its serial and times): fix the
+  // date, and keep the Go-era shape the fuzzers mutate — latest.json signed whole, no statement
+  // (the statement has its own fuzz target, fuzz/statement) — then sign again.
+  const meta = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as Record<string, unknown>;
+  delete meta.statement; delete meta.statement_sig;
+  const latest = Buffer.from(`${JSON.stringify(meta, null, 2)}\n`.replace(/"release_date": "[^"]*"/, '"release_date": "2026-11-24T18:57:04.03Z"'));
   const latestSig = Buffer.from(signWith(privatePem, latest).toString('hex'));
   writeFileSync(join(dir, 'latest.json'), latest);
   writeFileSync(join(dir, 'latest.json.sig'), latestSig);

@@ -140,7 +140,7 @@ test(`.sig: ${CLI_CASES} served signatures through the CLI (check --pubkey): exi
     await runCliCases('.sig', FILE, CLI_CASES, async (r, index, lane) => {
       const input = r.chance(0.1) ? validFile(r, 0) : r.chance(0.6) ? mutate(validFile(r, 0), r, { dictionary: DICT, maxSize: 1024 }).bytes : randomBytes(r, SIG_LENGTHS, 1024);
       sigFiles.set(index, input);
-      const res = await runCli(['--root', lanes[lane].root, 'check', '--server', server.url(index), '--pubkey', real.pub, '--http-timeout', '10']);
+      const res = await runCli(['--root', lanes[lane].root, 'check', '--server', server.url(index), '--pubkey', real.pub, '--allow-legacy-signature', '--http-timeout', '10']);
       withInput(input, () => {
         const good = parseSignature(input)?.equals(sigs[0]) ?? false;
         assertCliOutcome(res, 'check', good ? [0] : [1]);
