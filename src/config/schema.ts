@@ -23,6 +23,7 @@ export const KEYS: KeySpec[] = [
   { key: 'registry', type: 'string', default: null, help: 'an OCI registry repository, host[:port]/repo, instead of a server (with tag)' },
   { key: 'tag', type: 'string', default: null, help: 'the tag to pull from the registry (an image index or a manifest for this architecture)' },
   { key: 'plain_http', type: 'bool', default: 0, help: 'talk to the registry over plain http (tests, closed sites): credentials then cross the wire in the clear' },
+  { key: 'registry_auth_realm', type: 'url', default: null, help: "the registry's token service when it lives on another origin (e.g. https://auth.docker.io): the login is sent there too, and nowhere else" },
   { key: 'docker_config', type: 'string', default: null, help: "registry credentials: a Docker config.json ('auths'); never printed" },
   { key: 'channel', type: 'string', default: null, help: 'accept only releases of this channel (unset: any)' },
   { key: 'maintenance_window', type: 'string', default: null, help: 'apply only between HH:MM-HH:MM local time (may wrap midnight; unset: always; equal ends: never)' },

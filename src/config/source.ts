@@ -9,7 +9,7 @@ import type { Config, Setting } from './load.js';
 
 export type UpdateSource =
   | { kind: 'http'; server: string }
-  | { kind: 'oci'; registry: string; tag: string; plainHttp: boolean; dockerConfig: string | null };
+  | { kind: 'oci'; registry: string; tag: string; plainHttp: boolean; dockerConfig: string | null; authRealm: string | null };
 
 const RANK: Record<Setting['source'], number> = { flag: 2, file: 1, default: 0 };
 
@@ -23,7 +23,8 @@ export function chooseSource(c: Config): UpdateSource {
   const useRegistry = has(registry) && (!has(server) || RANK[registry.source] > RANK[server.source]);
   if (useRegistry) {
     if (!has(tag)) throw new AgentError('USAGE', `a registry (${registry.where}) needs a tag: set tag= in ${c.file} or pass --tag T`);
-    return { kind: 'oci', registry: String(registry.value), tag: String(tag.value), plainHttp: get('plain_http').value === 1, dockerConfig: (get('docker_config').value as string | null) ?? null };
+    return { kind: 'oci', registry: String(registry.value), tag: String(tag.value), plainHttp: get('plain_http').value === 1, dockerConfig: (get('docker_config').value as string | null) ?? null,
+      authRealm: (get('registry_auth_realm').value as string | null) ?? null };
   }
   if (!has(server)) throw new AgentError('USAGE', `no update server: set server= (or registry= and tag=) in ${c.file}, or pass --server URL (or --registry HOST/REPO --tag T)`);
   return { kind: 'http', server: String(server.value) };

@@ -16,7 +16,7 @@ import type { Credentials } from './oci/registry.js';
 
 export type PreparedSource =
   | { kind: 'http'; server: string }
-  | { kind: 'oci'; ref: RegistryRef; plainHttp: boolean; credentials: Credentials | null };
+  | { kind: 'oci'; ref: RegistryRef; plainHttp: boolean; credentials: Credentials | null; authRealm: string | null };
 
 /** What a blob download needs besides the URL: the registry's Authorization, when the offer came from one. */
 export interface Offer extends Fetched { authorize?: Authorize }
@@ -28,7 +28,7 @@ export function prepareSource(s: UpdateSource): PreparedSource {
     throw new AgentError('USAGE', (e as ReferenceError).message);
   }
   const credentials = s.dockerConfig ? loadCredentials(s.dockerConfig, ref.host, 'docker_config=') : null;
-  return { kind: 'oci', ref, plainHttp: s.plainHttp, credentials };
+  return { kind: 'oci', ref, authRealm: s.authRealm, plainHttp: s.plainHttp, credentials };
 }
 
 /** Credentials for `host` from a Docker config.json; every failure is exit 2 naming the file, never a secret. */
@@ -43,6 +43,6 @@ export function loadCredentials(file: string, host: string, setBy: string): Cred
 
 export async function fetchOffer(s: PreparedSource, key: KeyObject | null, idleMs: number, arch: string): Promise<Offer> {
   if (s.kind === 'http') return fetchRelease(s.server, key, idleMs);
-  const f = await fetchOciRelease({ ref: s.ref, arch, plainHttp: s.plainHttp, credentials: s.credentials, idleMs, key });
+  const f = await fetchOciRelease({ ref: s.ref, arch, plainHttp: s.plainHttp, credentials: s.credentials, authRealm: s.authRealm, idleMs, key });
   return { release: f.release, url: f.url, signed: f.signed, statement: f.statement, authorize: f.authorize };
 }

@@ -34,6 +34,7 @@ test('precedence: flag over file over default; a missing file is fine', () => {
     ['registry', null, 'default'],
     ['tag', null, 'default'],
     ['plain_http', 0, 'default'],
+    ['registry_auth_realm', null, 'default'],
     ['docker_config', null, 'default'],
     ['channel', null, 'default'],
     ['maintenance_window', null, 'default'],

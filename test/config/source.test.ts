@@ -17,7 +17,7 @@ const usage = (fn: () => unknown, pattern: RegExp) => {
 
 test('server= alone, registry= with tag= alone', () => {
   assert.equal(choose('server=http://s.example/\n'), { kind: 'http', server: 'http://s.example/' });
-  assert.equal(choose('registry=ghcr.io/a/os\ntag=stable\nplain_http=1\n'), { kind: 'oci', registry: 'ghcr.io/a/os', tag: 'stable', plainHttp: true, dockerConfig: null });
+  assert.equal(choose('registry=ghcr.io/a/os\ntag=stable\nplain_http=1\n'), { kind: 'oci', registry: 'ghcr.io/a/os', tag: 'stable', plainHttp: true, dockerConfig: null, authRealm: null });
 });
 
 test('a flag beats the other kind in update.conf, either way round', () => {

@@ -37,7 +37,9 @@ export async function makeWorld(): Promise<World> {
     const kernel = Buffer.alloc(4096, seed), initramfs = Buffer.alloc(16384, seed + 100);
     writeFileSync(join(p.work, 'kernel'), kernel);
     writeFileSync(join(p.work, 'initramfs'), initramfs);
-    dirs.set(name, p.release(name, version));
+    // One serial for every release: the steps offer them in any order, and replay refusals by
+    // serial are tested on their own (update/statement, update/ociStatement), not modelled here.
+    dirs.set(name, p.release(name, version, '--serial', '1'));
     published.set(version, new Map([['vmlinuz', sha256(kernel)], ['kubesolo-os.gz', sha256(initramfs)]]));
   };
   for (let i = 1; i <= GOOD; i++) {

@@ -103,6 +103,21 @@ test('a token realm on another origin gets no credentials and a pull-only scope,
   } finally { await reg.close(); await issuer.close(); }
 });
 
+test('a token realm the operator named (registry_auth_realm=) gets the login, as Docker Hub needs; still pull only', async () => {
+  const issuer = await server((_req, res) => res.end('{"token":"pull-token"}'));
+  const rel = fakeRelease(randomBytes(64), randomBytes(64));
+  const reg = await server((req, res) => {
+    if (req.headers.authorization === 'Bearer pull-token' && answer(rel, req, res)) return;
+    res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${issuer.port}/token",service="registry.example",scope="repository:kubesolo/os:push,pull"` }).end();
+  });
+  try {
+    const f = await fetchOciRelease({ ref: parseRegistry(`127.0.0.1:${reg.port}/kubesolo/os`, 'v1'), arch: 'amd64', plainHttp: true, credentials: creds, idleMs: 5000, key: null, authRealm: `http://127.0.0.1:${issuer.port}` });
+    assert.is(f.release.version, 'v1.1.0');
+    assert.is(issuer.seen[0].headers.authorization, `Basic ${Buffer.from('alice:s3cret').toString('base64')}`);
+    assert.equal(new URL(issuer.seen[0].url!, 'http://x').searchParams.getAll('scope'), ['repository:kubesolo/os:pull']);
+  } finally { await reg.close(); await issuer.close(); }
+});
+
 test('a blob redirected to storage that answers 500: one message naming the blob, no pre-signed query, no Authorization at the storage', async () => {
   const storage = await server((_req, res) => res.writeHead(500).end('upstream broke'));
   const blob = randomBytes(64);

@@ -27,10 +27,10 @@ export interface OciFetched {
   authorize: Authorize;
 }
 
-export interface OciOptions { ref: RegistryRef; arch: string; plainHttp: boolean; credentials: Credentials | null; idleMs: number; key: KeyObject | null }
+export interface OciOptions { ref: RegistryRef; arch: string; plainHttp: boolean; credentials: Credentials | null; idleMs: number; key: KeyObject | null; authRealm?: string | null }
 
 export async function fetchOciRelease(o: OciOptions): Promise<OciFetched> {
-  const reg = new Registry({ ref: o.ref, plainHttp: o.plainHttp, credentials: o.credentials, idleMs: o.idleMs });
+  const reg = new Registry({ ref: o.ref, plainHttp: o.plainHttp, credentials: o.credentials, idleMs: o.idleMs, authRealm: o.authRealm ?? null });
   const where = formatRef(o.ref);
   try {
     const top = await reg.manifest(o.ref.tag);

@@ -24,6 +24,8 @@ export interface RegistryOptions {
   idleMs: number;
   /** What the token asks for: a node only ever pulls; `release --push` publishes. */
   access?: 'pull' | 'pull,push';
+  /** A token service on another origin that the operator named (registry_auth_realm=): it gets the login too. */
+  authRealm?: string | null;
 }
 
 /** `Bearer realm="…",service="…",scope="…"` → its scheme and parameters. */
@@ -88,8 +90,8 @@ export class Registry {
     // Pull only, whatever the challenge asked for, unless this is a publisher pushing.
     realm.searchParams.set('scope', `repository:${this.o.ref.repository}:${this.o.access ?? 'pull'}`);
     if (c.params.service) realm.searchParams.set('service', c.params.service);
-    const own = realm.origin === this.origin;
-    const creds = own && this.o.credentials ? `Basic ${Buffer.from(`${this.o.credentials.username}:${this.o.credentials.password}`).toString('base64')}` : null;
+    const trusted = realm.origin === this.origin || (this.o.authRealm != null && realm.origin === new URL(this.o.authRealm).origin);
+    const creds = trusted && this.o.credentials ? `Basic ${Buffer.from(`${this.o.credentials.username}:${this.o.credentials.password}`).toString('base64')}` : null;
     let body: Buffer;
     try {
       ({ body } = await fetchBytes(realm.href, { idleMs: this.o.idleMs, maxBytes: TOKEN_CAP, what: `the token from ${realm.origin}`, authorize: (u) => (u.origin === realm.origin ? creds : null) }));
