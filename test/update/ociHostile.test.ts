@@ -14,17 +14,11 @@ import { parseRegistry } from '../../src/update/oci/reference.js';
 import { Registry } from '../../src/update/oci/registry.js';
 import { server, sha } from '../helpers/fakeRegistry.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { rejects as rejectsWith } from '../helpers/rejects.js';
 
 const client = (port: number, idleMs = 5000) => new Registry({ ref: parseRegistry(`127.0.0.1:${port}/kubesolo/os`, 'v1'), plainHttp: true, credentials: { username: 'alice', password: 's3cret' }, idleMs });
 
-async function rejects(p: Promise<unknown>, pattern: RegExp) {
-  try { await p; } catch (e) {
-    assert.instance(e, HttpError);
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable('it succeeded');
-}
+const rejects = (p: Promise<unknown>, pattern: RegExp) => rejectsWith(p, HttpError, pattern);
 
 const manifestBody = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, layers: [] }));
 

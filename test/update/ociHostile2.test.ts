@@ -21,18 +21,12 @@ import { answer, fakeRelease, server, sha } from '../helpers/fakeRegistry.js';
 import { haveRegistryTools, pushWithSkopeo, startRegistry } from '../helpers/registry.js';
 import { makeSandbox } from '../helpers/sandbox.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { rejects as rejectsWith } from '../helpers/rejects.js';
 
 const creds = { username: 'alice', password: 's3cret' };
 const pull = (host: string, tag = 'v1', arch = 'amd64') => fetchOciRelease({ ref: parseRegistry(`${host}/kubesolo/os`, tag), arch, plainHttp: true, credentials: creds, idleMs: 5000, key: null });
 
-async function refused(p: Promise<unknown>, pattern: RegExp) {
-  try { await p; } catch (e) {
-    assert.instance(e, AgentError);
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable('it succeeded');
-}
+const refused = (p: Promise<unknown>, pattern: RegExp) => rejectsWith(p, AgentError, pattern);
 
 test('a tag that names an image config, a Docker schema 1 manifest or an HTML page is refused by its type', async () => {
   const answers: Record<string, { type: string; body: string }> = {

@@ -15,6 +15,7 @@ import { Registry, type Credentials } from '../../src/update/oci/registry.js';
 import { fetchOciRelease } from '../../src/update/oci/fetchOci.js';
 import { haveRegistryTools, pushWithSkopeo, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { rejects as rejectsWith } from '../helpers/rejects.js';
 
 const missing = haveRegistryTools();
 const ann = { 'io.kubesolo.os.version': 'v1.2.0', 'io.kubesolo.os.channel': 'stable', 'io.kubesolo.os.architecture': 'amd64' };
@@ -34,14 +35,7 @@ async function resolve(reg: Registry) {
   return releaseOf(parseManifest(m.body, m.contentType) as Extract<Resolved, { kind: 'manifest' }>, 'amd64', true);
 }
 
-async function rejects(p: Promise<unknown>, pattern: RegExp) {
-  try { await p; } catch (e) {
-    assert.instance(e, HttpError);
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable('it succeeded');
-}
+const rejects = (p: Promise<unknown>, pattern: RegExp) => rejectsWith(p, HttpError, pattern);
 
 if (missing.length > 0 && process.env.CI !== 'true') {
   process.stderr.write(`OCI registry tests skipped: this machine lacks ${missing.join(', ')} (.ci/run installs docker-registry, skopeo, apache2-utils)\n`);
