@@ -36,6 +36,11 @@ test(`${WORKERS} processes mixing writers, readers and serve scrapes`, async () 
     { args: ['rollback', '--reason', 'concurrency test'], ok: [0, 3] },
   ];
   const acknowledged: string[] = [];
+  // An installed node's data directory exists before any command runs; without this a reader
+  // that wins the race to the first writer is (rightly) told the directory does not exist.
+  const first = await cli(['--root', sb.root, 'note', 'before the storm']);
+  assert.is(first.code, 0, first.stderr);
+  acknowledged.push('before the storm');
   const counts = { ok: 0, busy: 0, reads: 0, scrapes: 0 };
   let seed = 99;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
